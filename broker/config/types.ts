@@ -1,0 +1,164 @@
+/**
+ * The validated, frozen broker configuration. The YAML file is checked against
+ * `schema.ts` (JSON Schema, `additionalProperties: false`) and secrets are resolved from the
+ * environment or files before anything starts; nothing else reads the raw file.
+ */
+import type { StatementKind } from '../analysis/types.js';
+
+/** A secret is never written inline in the file: it names an environment variable or a file. */
+export type SecretRef = { readonly env: string } | { readonly file: string };
+
+/** A resolved secret. `toString()`/`toJSON()` never reveal the value, so it cannot leak into logs. */
+export interface Secret {
+  reveal(): string;
+  toString(): string;
+  toJSON(): string;
+}
+
+export type RuleAction = 'allow' | 'approve' | 'block';
+
+export interface RuleMatch {
+  readonly connections?: readonly string[];
+  readonly groups?: readonly string[];
+  readonly principalKinds?: readonly ('human' | 'service')[];
+  readonly kinds?: readonly StatementKind[];
+  /** Glob patterns over `schema.table` / `table` (written or read). */
+  readonly tables?: readonly string[];
+  readonly tablesWritten?: readonly string[];
+  readonly functions?: readonly string[];
+  readonly missingWhere?: boolean;
+  readonly modifyingCte?: boolean;
+  readonly copyProgram?: boolean;
+}
+
+export interface RuleConfig {
+  readonly name: string;
+  readonly description?: string;
+  readonly match: RuleMatch;
+  readonly action: RuleAction;
+  /** Why, shown in the error/notice and recorded. */
+  readonly reason?: string;
+  /** What to do instead, sent as the ErrorResponse hint. */
+  readonly hint?: string;
+}
+
+export interface UpstreamTls {
+  readonly mode: 'disable' | 'require' | 'verify-full';
+  readonly caFile?: string;
+  readonly serverName?: string;
+}
+
+export interface UpstreamConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password?: Secret;
+  readonly tls: UpstreamTls;
+  readonly connectTimeoutMs: number;
+}
+
+export interface RoleMapping {
+  readonly group: string;
+  /** The database role the upstream session runs as (`SET SESSION AUTHORIZATION`-proof: `SET ROLE` at start and locked). */
+  readonly role: string;
+}
+
+export interface ConnectionConfig {
+  readonly name: string;
+  readonly description?: string;
+  readonly upstream: UpstreamConfig;
+  /** Groups that may open this connection at all. */
+  readonly allowGroups: readonly string[];
+  /** First matching group wins. */
+  readonly roles: readonly RoleMapping[];
+  /** What happens to a statement no rule matches. */
+  readonly defaultAction: RuleAction;
+}
+
+export interface ClaimMapping {
+  readonly groups: string;
+  readonly email: string;
+  readonly name: string;
+}
+
+export interface IssuerConfig {
+  readonly name: string;
+  /** Issuer URL; discovery at `<issuer>/.well-known/openid-configuration` unless `jwksUri` is given. */
+  readonly issuer: string;
+  readonly audience: readonly string[];
+  readonly jwksUri?: string;
+  readonly algorithms: readonly string[];
+  readonly claims: ClaimMapping;
+  /** Principals from this issuer are people, workloads, or decided by `serviceClaim`. */
+  readonly principalKind: 'human' | 'service';
+  readonly clockToleranceSeconds: number;
+}
+
+export interface DevUser {
+  readonly name: string;
+  readonly email: string;
+  readonly groups: readonly string[];
+}
+
+export interface DevServiceAccount {
+  readonly clientId: string;
+  readonly secret: Secret;
+  readonly groups: readonly string[];
+}
+
+export interface DevProviderConfig {
+  readonly enabled: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly users: readonly DevUser[];
+  readonly serviceAccounts: readonly DevServiceAccount[];
+  /** Public clients allowed to use authorization code + PKCE (the extension, the approval page). */
+  readonly clients: readonly { readonly clientId: string; readonly redirectUris: readonly string[] }[];
+  readonly audience: string;
+  readonly tokenTtlSeconds: number;
+}
+
+export interface ListenConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface PostgresListenConfig extends ListenConfig {
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** DANGER: accept a token sent as a cleartext password from a non-loopback address without TLS. */
+  readonly allowCleartextWithoutTls: boolean;
+  /** Largest protocol message accepted from a client, in bytes. */
+  readonly maxMessageBytes: number;
+}
+
+export interface RecordingConfig {
+  /** `file`: append-only journal on disk (default); `memory`: tests only. */
+  readonly store: 'file' | 'memory';
+  readonly directory: string;
+  /** `always`: fdatasync before forwarding (power-loss safe); `write`: written to the OS before forwarding (survives a broker crash), synced every `syncIntervalMs`. */
+  readonly fsync: 'always' | 'write';
+  readonly syncIntervalMs: number;
+  /** Bind parameters are recorded as `[redacted]` unless this is true. */
+  readonly recordParameters: boolean;
+}
+
+export interface AirlockConfig {
+  readonly listen: {
+    readonly postgres: PostgresListenConfig;
+    readonly http: ListenConfig;
+  };
+  /** URL people and clients use to reach the HTTP side (approval page, API). */
+  readonly publicUrl: string;
+  readonly identity: {
+    readonly issuers: readonly IssuerConfig[];
+    readonly devProvider?: DevProviderConfig;
+  };
+  readonly connections: ReadonlyMap<string, ConnectionConfig>;
+  readonly rules: readonly RuleConfig[];
+  readonly recording: RecordingConfig;
+  readonly analysis: {
+    /** Entries kept in each analysis cache (exact text, normalized shape). */
+    readonly cacheSize: number;
+  };
+}
