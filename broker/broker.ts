@@ -1,0 +1,139 @@
+/**
+ * Composition root of the broker: builds every service from a validated config, starts the
+ * PostgreSQL listener, the HTTP API and (if configured) the development identity provider,
+ * and returns a handle that stops them in order.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createSecureContext } from 'node:tls';
+import { AnalysisCache, initAnalyzer } from './analysis/index.js';
+import type { AirlockConfig, IssuerConfig } from './config/types.js';
+import { startDevProvider, type DevProvider } from './identity/dev-provider.js';
+import { createTokenVerifier } from './identity/token-verifier.js';
+import type { TokenVerifier } from './identity/types.js';
+import { buildApp } from './http/build-app.js';
+import { createLogger, type Logger } from './log.js';
+import { PolicyEngine } from './policy/policy-engine.js';
+import { ActiveSessions } from './proxy/active-sessions.js';
+import type { BrokerContext } from './proxy/broker-context.js';
+import { CancelRegistry } from './proxy/cancel-registry.js';
+import { handleClient } from './proxy/client-connection.js';
+import { JournalFileStore } from './recording/journal-file-store.js';
+import { MemoryStore } from './recording/memory-store.js';
+import type { RecordStore } from './recording/record-store.js';
+import { VERSION } from './version.js';
+
+export interface StartOptions {
+  readonly log?: Logger;
+  /** Replace the store (tests pass a MemoryStore they can inspect). */
+  readonly store?: RecordStore;
+}
+
+export interface RunningBroker {
+  readonly config: AirlockConfig;
+  readonly postgres: { readonly host: string; readonly port: number };
+  readonly httpUrl: string;
+  readonly devProvider: DevProvider | undefined;
+  readonly store: RecordStore;
+  readonly verifier: TokenVerifier;
+  readonly sessions: ActiveSessions;
+  close(): Promise<void>;
+}
+
+export async function startBroker(config: AirlockConfig, opts: StartOptions = {}): Promise<RunningBroker> {
+  const log = opts.log ?? createLogger('info');
+  await initAnalyzer();
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    let devProvider: DevProvider | undefined;
+    const issuers: IssuerConfig[] = [...config.identity.issuers];
+    const devCfg = config.identity.devProvider;
+    if (devCfg?.enabled) {
+      devProvider = await startDevProvider(devCfg);
+      cleanups.push(() => devProvider!.close());
+      issuers.push(devProvider.issuerConfig());
+      log.warn('development identity provider enabled: anyone on this machine can mint tokens; never use it in production', { issuer: devProvider.issuer });
+    }
+    const verifier = createTokenVerifier(issuers);
+    const store = opts.store ?? openStore(config, log);
+    cleanups.push(() => store.close());
+    const sessions = new ActiveSessions();
+    const ctx: BrokerContext = {
+      config,
+      verifier,
+      policy: new PolicyEngine(config.rules),
+      analysis: new AnalysisCache(config.analysis.cacheSize),
+      store,
+      cancels: new CancelRegistry(),
+      sessions,
+      tls: config.listen.postgres.tls
+        ? createSecureContext({ cert: readFileSync(config.listen.postgres.tls.certFile), key: readFileSync(config.listen.postgres.tls.keyFile) })
+        : undefined,
+      log,
+    };
+
+    const pgServer = createServer({ noDelay: true }, (socket) => {
+      handleClient(socket, ctx).catch((e: unknown) => log.error('client handler failed', { error: String(e) }));
+    });
+    await listen(pgServer, config.listen.postgres.host, config.listen.postgres.port);
+    cleanups.push(() => closeServer(pgServer));
+    const pgPort = (pgServer.address() as AddressInfo).port;
+
+    const app = await buildApp({ config, verifier, store, sessions, devProvider, version: VERSION });
+    await app.listen({ host: config.listen.http.host, port: config.listen.http.port });
+    cleanups.push(() => app.close());
+    const httpPort = (app.server.address() as AddressInfo).port;
+    const httpUrl = `http://${hostForUrl(config.listen.http.host)}:${httpPort}`;
+
+    return {
+      config,
+      postgres: { host: config.listen.postgres.host, port: pgPort },
+      httpUrl,
+      devProvider,
+      store,
+      verifier,
+      sessions,
+      async close() {
+        sessions.closeAll('broker shutting down');
+        await runCleanups(cleanups);
+      },
+    };
+  } catch (e) {
+    await runCleanups(cleanups);
+    throw e;
+  }
+}
+
+function openStore(config: AirlockConfig, log: Logger): RecordStore {
+  const r = config.recording;
+  if (r.store === 'memory') return new MemoryStore();
+  return new JournalFileStore({ directory: r.directory, fsync: r.fsync, syncIntervalMs: r.syncIntervalMs, onWarning: (m) => log.warn(m) });
+}
+
+async function runCleanups(cleanups: (() => Promise<void>)[]): Promise<void> {
+  for (const c of cleanups.reverse()) {
+    try {
+      await c();
+    } catch {
+      // keep closing the rest
+    }
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,234 @@
+/**
+ * JSON Schema (draft-07, checked with ajv) for the broker's YAML configuration file.
+ *
+ * Every object is closed (`additionalProperties: false`), every property has a `description`,
+ * and every default lives here and nowhere else: the loader validates with `useDefaults`, so a
+ * missing key takes the value declared below. The one derived default, `publicUrl`, is computed
+ * by the loader from `listen.http`.
+ *
+ * `x-message` is an annotation used by the loader for a readable error when a `pattern`,
+ * `anyOf` or `format` check fails; ajv is told about it as a known keyword.
+ */
+import { STATEMENT_KINDS } from '../analysis/types.js';
+
+export type JsonSchema = { readonly [key: string]: unknown };
+
+/** JWS algorithms an issuer may be configured with: asymmetric signatures only. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512',
+  'PS256', 'PS384', 'PS512',
+  'ES256', 'ES384', 'ES512',
+  'EdDSA', 'Ed25519',
+] as const;
+
+export const DEFAULT_ALGORITHMS = ['RS256', 'ES256', 'PS256', 'EdDSA'] as const;
+
+/** Connection names are what clients send as the PostgreSQL database name. */
+export const CONNECTION_NAME_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]*$';
+export const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+/** Custom `format`s the loader registers with ajv. */
+export const FORMATS = {
+  /** An absolute `http:` or `https:` URL. */
+  'http-url': (s: string): boolean => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  email: (s: string): boolean => /^[^@\s]+@[^@\s]+$/.test(s),
+} as const;
+
+const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({
+  type: 'string', minLength: 1, description, ...extra,
+});
+const int = (description: string, minimum: number, maximum: number, def?: number): JsonSchema => ({
+  type: 'integer', minimum, maximum, description, ...(def === undefined ? {} : { default: def }),
+});
+const bool = (description: string, def: boolean): JsonSchema => ({ type: 'boolean', default: def, description });
+const list = (description: string, items: JsonSchema, extra: JsonSchema = {}): JsonSchema => ({
+  type: 'array', items, description, ...extra,
+});
+const strings = (description: string, extra: JsonSchema = {}): JsonSchema =>
+  list(description, { type: 'string', minLength: 1 }, { uniqueItems: true, ...extra });
+const obj = (description: string, properties: JsonSchema, extra: JsonSchema = {}): JsonSchema => ({
+  type: 'object', additionalProperties: false, description, properties, ...extra,
+});
+const url = (description: string, extra: JsonSchema = {}): JsonSchema =>
+  str(description, { format: 'http-url', 'x-message': 'must be an absolute http:// or https:// URL', ...extra });
+const host = (description: string, def?: string): JsonSchema =>
+  str(description, { maxLength: 253, ...(def === undefined ? {} : { default: def }) });
+const port = (description: string, def: number, minimum = 0): JsonSchema => int(description, minimum, 65535, def);
+const secretRef = (description: string): JsonSchema => ({ $ref: '#/definitions/secretRef', description });
+
+const ACTIONS = ['allow', 'approve', 'block'];
+
+const listenPostgres = obj('The PostgreSQL wire-protocol listener that clients and agents connect to.', {
+  host: host('Address to listen on. Use `0.0.0.0` or `::` to accept connections from other machines.', '127.0.0.1'),
+  port: port('TCP port to listen on; 0 picks a free port (tests).', 6432),
+  tls: obj('Server certificate for TLS on the PostgreSQL port (clients use `sslmode=require`). Without it the port is plaintext.', {
+    certFile: str('PEM certificate chain file; relative paths are resolved against the configuration file\'s directory.'),
+    keyFile: str('PEM private key file for `certFile`; relative paths are resolved against the configuration file\'s directory.'),
+  }, { required: ['certFile', 'keyFile'] }),
+  allowCleartextWithoutTls: bool('DANGER: accept a token sent as a cleartext password from a non-loopback address when the connection is not encrypted. Leave false outside a lab.', false),
+  maxMessageBytes: int('Largest protocol message accepted from a client, in bytes (1 KiB to 1 GiB).', 1024, 1024 * 1024 * 1024, 16 * 1024 * 1024),
+}, { default: {} });
+
+const listenHttp = obj('The HTTP listener: approval page, REST API and token endpoints.', {
+  host: host('Address to listen on.', '127.0.0.1'),
+  port: port('TCP port to listen on; 0 picks a free port (tests).', 8484),
+}, { default: {} });
+
+const issuer = obj('A trusted OpenID Connect issuer whose tokens are accepted as passwords.', {
+  name: str('Short name for this issuer, shown in logs and recordings. Unique.', { maxLength: 64 }),
+  issuer: url('Issuer URL, exactly as in the tokens\' `iss` claim (a trailing slash matters). Discovery is at `<issuer>/.well-known/openid-configuration`. Must be https unless the host is a loopback address.'),
+  audience: {
+    description: 'Accepted `aud` value(s): a string or a list of strings. A token must carry at least one of them.',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, uniqueItems: true },
+    ],
+    'x-message': 'must be a non-empty string or a non-empty list of strings',
+  },
+  jwksUri: url('Where to fetch the signing keys, bypassing discovery. Must be https unless the host is a loopback address.'),
+  algorithms: list('Accepted JWS signature algorithms. Only asymmetric algorithms are allowed: HMAC (HS256/384/512) would let anyone holding the verification secret mint tokens, and `none` means unsigned.',
+    { type: 'string', enum: [...ASYMMETRIC_ALGORITHMS] },
+    { minItems: 1, uniqueItems: true, default: [...DEFAULT_ALGORITHMS] }),
+  claims: obj('Which token claims carry the principal\'s groups, email and display name.', {
+    groups: str('Claim holding the list of groups (a list of strings, or one string).', { default: 'groups' }),
+    email: str('Claim holding the email address.', { default: 'email' }),
+    name: str('Claim holding the display name.', { default: 'name' }),
+  }, { default: {} }),
+  principalKind: { type: 'string', enum: ['human', 'service'], default: 'human', description: 'Whether principals from this issuer are people (`human`) or workloads such as CI jobs (`service`). Rules can match on it.' },
+  clockToleranceSeconds: int('Allowed clock skew when checking `exp`/`nbf`/`iat`, in seconds (0 to 300).', 0, 300, 30),
+}, { required: ['name', 'issuer', 'audience'] });
+
+const devProvider = obj('A built-in OpenID Connect provider for local development and demos. Never enable it on a shared broker: it signs in anyone who can reach it as any listed user.', {
+  enabled: bool('Whether the development provider runs. Defaults to true when this section is present.', true),
+  host: host('Address the development provider listens on.', '127.0.0.1'),
+  port: port('TCP port the development provider listens on; 0 picks a free port.', 8485),
+  audience: str('`aud` of the tokens it issues (and accepts).', { default: 'airlock' }),
+  tokenTtlSeconds: int('Lifetime of issued tokens, in seconds (1 to 86400).', 1, 86400, 3600),
+  users: list('People who can sign in interactively.', obj('A development user.', {
+    name: str('Display name; also the login name. Unique.'),
+    email: str('Email address (`email` claim).', { format: 'email', 'x-message': 'must be an email address' }),
+    groups: strings('Groups the user belongs to (`groups` claim).', { default: [] }),
+  }, { required: ['name', 'email'] }), { default: [] }),
+  serviceAccounts: list('Workloads that get tokens with the client-credentials grant.', obj('A development service account.', {
+    clientId: str('OAuth client id. Unique among service accounts and clients.'),
+    secret: secretRef('OAuth client secret: `{ env: NAME }` or `{ file: path }`.'),
+    groups: strings('Groups the service account belongs to.', { default: [] }),
+  }, { required: ['clientId', 'secret'] }), { default: [] }),
+  clients: list('Public clients allowed to use authorization code + PKCE (the CLI, the extension, the approval page).', obj('A public OAuth client.', {
+    clientId: str('OAuth client id. Unique among service accounts and clients.'),
+    redirectUris: list('Allowed redirect URIs. For loopback URIs (127.0.0.1, [::1]) any port is accepted.',
+      url('A redirect URI.'), { minItems: 1, uniqueItems: true }),
+  }, { required: ['clientId', 'redirectUris'] }), {
+    default: [{ clientId: 'airlock-cli', redirectUris: ['http://127.0.0.1/callback'] }],
+  }),
+});
+
+const upstream = obj('The real PostgreSQL server behind this connection.', {
+  host: host('Database server host name or IP address.'),
+  port: port('Database server port.', 5432, 1),
+  database: str('Database name on the server.', { maxLength: 63 }),
+  user: str('Role the broker signs in as; sessions then switch to the role mapped from the principal\'s group.', { maxLength: 63 }),
+  password: secretRef('Password for `user`: `{ env: NAME }` or `{ file: path }`. Omit for trust or certificate authentication.'),
+  tls: obj('TLS from the broker to the database.', {
+    mode: { type: 'string', enum: ['disable', 'require', 'verify-full'], default: 'require', description: '`require`: encrypt, do not check the certificate (default); `verify-full`: encrypt and check the certificate and host name; `disable`: plaintext (only for a database on the same host or a private network).' },
+    caFile: str('PEM CA bundle used to verify the server certificate; relative paths are resolved against the configuration file\'s directory. Defaults to the system trust store.'),
+    serverName: str('Host name expected in the server certificate (and sent as SNI), when it differs from `host`.'),
+  }, { default: {} }),
+  connectTimeoutMs: int('How long to wait for the database to accept a connection, in milliseconds.', 1, 600_000, 5000),
+}, { required: ['host', 'database', 'user'] });
+
+const connection = obj('A named database that clients reach through the broker.', {
+  description: str('Human description, shown in the connection list.'),
+  upstream,
+  allowGroups: strings('Groups that may open this connection at all. At least one.', { minItems: 1 }),
+  roles: list('Maps groups to the database role the session runs as; the first entry whose group the principal has wins. Every group must be in `allowGroups`.',
+    obj('A group-to-role mapping.', {
+      group: str('A group from `allowGroups`.'),
+      role: str('Database role to `SET ROLE` to.', { maxLength: 63 }),
+    }, { required: ['group', 'role'] }), { default: [] }),
+  defaultAction: { type: 'string', enum: ACTIONS, default: 'block', description: 'What happens to a statement no rule matches.' },
+}, { required: ['upstream', 'allowGroups'] });
+
+const ruleMatch = obj('Conditions, all of which must hold for the rule to apply. Each list matches if any of its entries does. An empty `match: {}` matches every statement.', {
+  connections: strings('Connection names this rule applies to.', { minItems: 1 }),
+  groups: strings('The principal must have at least one of these groups.', { minItems: 1 }),
+  principalKinds: list('Kinds of principal.', { type: 'string', enum: ['human', 'service'] }, { minItems: 1, uniqueItems: true }),
+  kinds: list('Statement kinds.', { type: 'string', enum: [...STATEMENT_KINDS] }, { minItems: 1, uniqueItems: true }),
+  tables: strings('Glob patterns over tables read or written, as `schema.table` or `table` (`*` matches any run of characters).', { minItems: 1 }),
+  tablesWritten: strings('Glob patterns over tables written.', { minItems: 1 }),
+  functions: strings('Glob patterns over functions called (`pg_catalog.pg_read_file`, `pg_*`).', { minItems: 1 }),
+  missingWhere: { type: 'boolean', description: 'Match (true) or exclude (false) an UPDATE or DELETE without WHERE.' },
+  modifyingCte: { type: 'boolean', description: 'Match (true) or exclude (false) a WITH clause containing INSERT/UPDATE/DELETE/MERGE.' },
+  copyProgram: { type: 'boolean', description: 'Match (true) or exclude (false) `COPY ... PROGRAM`.' },
+});
+
+const rule = obj('A policy rule. Rules are evaluated in order; the first that matches decides.', {
+  name: str('Unique rule name, recorded with every decision.', { maxLength: 100 }),
+  description: str('What the rule is for.'),
+  match: ruleMatch,
+  action: { type: 'string', enum: ACTIONS, description: '`allow` runs the statement, `approve` holds it until a reviewer approves, `block` refuses it.' },
+  reason: str('Why, shown to the client and recorded.'),
+  hint: str('What to do instead, sent as the error hint.'),
+}, { required: ['name', 'match', 'action'] });
+
+export const configSchema: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'Airlock broker configuration',
+  description: 'The YAML file read by `airlock broker` and checked by `airlock config check`.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['identity', 'connections'],
+  properties: {
+    listen: obj('Where the broker listens.', { postgres: listenPostgres, http: listenHttp }, { default: {} }),
+    publicUrl: url('URL people and clients use to reach the HTTP side (approval links, API). Defaults to `http://<listen.http.host>:<listen.http.port>`.'),
+    identity: obj('Who may connect: trusted token issuers, and optionally the development provider. At least one issuer or an enabled devProvider is required.', {
+      issuers: list('Trusted OpenID Connect issuers.', issuer, { default: [] }),
+      devProvider,
+    }),
+    connections: {
+      type: 'object',
+      description: 'Databases reachable through the broker, keyed by name. Clients connect with the name as the database name.',
+      minProperties: 1,
+      propertyNames: {
+        pattern: CONNECTION_NAME_PATTERN,
+        maxLength: 63,
+        'x-message': 'connection names are used as PostgreSQL database names: 1 to 63 characters, letters, digits, `_`, `.` and `-`, not starting with `.` or `-`',
+      },
+      additionalProperties: connection,
+    },
+    rules: list('Policy rules, evaluated in order; the first match decides. Statements no rule matches get the connection\'s `defaultAction`.', rule, { default: [] }),
+    recording: obj('The audit record of every statement and decision.', {
+      store: { type: 'string', enum: ['file', 'memory'], default: 'file', description: '`file`: append-only journal on disk; `memory`: kept in memory, for tests only.' },
+      directory: str('Directory of the journal; relative paths are resolved against the configuration file\'s directory.', { default: '.airlock/recordings' }),
+      fsync: { type: 'string', enum: ['always', 'write'], default: 'write', description: '`always`: fdatasync before a statement is forwarded (survives power loss); `write`: written to the OS before forwarding (survives a broker crash) and synced every `syncIntervalMs`.' },
+      syncIntervalMs: int('With `fsync: write`, how often the journal is synced, in milliseconds.', 1, 60_000, 200),
+      recordParameters: bool('Record bind parameter values. When false they are recorded as `[redacted]`.', false),
+    }, { default: {} }),
+    analysis: obj('SQL analysis.', {
+      cacheSize: int('Entries kept in each analysis cache (exact text, normalized shape); 0 disables caching.', 0, 10_000_000, 10_000),
+    }, { default: {} }),
+  },
+  definitions: {
+    secretRef: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      description: 'Where a secret comes from. Secrets are never written inline.',
+      'x-message': 'must be `{ env: VARIABLE_NAME }` or `{ file: path/to/file }` (exactly one of them)',
+      properties: {
+        env: str('Name of an environment variable holding the secret (must be set and non-empty).', {
+          pattern: ENV_NAME_PATTERN, 'x-message': 'must be an environment variable name (letters, digits and `_`, not starting with a digit)',
+        }),
+        file: str('File holding the secret (one trailing newline is dropped); relative paths are resolved against the configuration file\'s directory.'),
+      },
+    },
+  },
+};

@@ -1,0 +1,39 @@
+/**
+ * The broker's HTTP side as an unstarted fastify instance: `main` listens, tests `inject()`.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AirlockConfig } from '../config/types.js';
+import type { DevProvider } from '../identity/dev-provider.js';
+import type { TokenVerifier } from '../identity/types.js';
+import type { ActiveSessions } from '../proxy/active-sessions.js';
+import type { RecordStore } from '../recording/record-store.js';
+import { registerAuth } from './auth.js';
+import { registerErrorHandler } from './error-handler.js';
+import { connectionRoutes } from './routes/connections.js';
+import { devRoutes } from './routes/dev.js';
+import { healthRoutes } from './routes/health.js';
+import { sessionRoutes } from './routes/sessions.js';
+
+export interface AppDeps {
+  readonly config: AirlockConfig;
+  readonly verifier: TokenVerifier;
+  readonly store: RecordStore;
+  readonly sessions: ActiveSessions;
+  readonly devProvider?: DevProvider | undefined;
+  readonly version: string;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
+  registerErrorHandler(app);
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  registerAuth(app, deps.verifier);
+  await app.register(healthRoutes(deps));
+  await app.register(connectionRoutes(deps));
+  await app.register(sessionRoutes(deps));
+  await app.register(devRoutes(deps));
+  return app;
+}

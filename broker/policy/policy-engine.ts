@@ -1,0 +1,80 @@
+/**
+ * Evaluates analysed statements against built-in protections and the configured rules.
+ * The most severe matching action wins; with no match the connection's default applies.
+ */
+import type { ConnectionConfig, RuleConfig } from '../config/types.js';
+import type { Analysis, StatementSummary } from '../analysis/types.js';
+import { checkBuiltIns } from './built-in-rules.js';
+import { moreSevere, type Decision } from './decision.js';
+import { RuleDefinition, type EvaluationContext } from './rule-definition.js';
+
+export class PolicyEngine {
+  private readonly rules: readonly RuleDefinition[];
+
+  constructor(rules: readonly RuleConfig[]) {
+    this.rules = rules.map((r) => new RuleDefinition(r));
+  }
+
+  /** The rules relevant to one session, filtered once when it starts. */
+  forSession(ctx: EvaluationContext, connection: ConnectionConfig, roleLocked: boolean): SessionPolicy {
+    return new SessionPolicy(this.rules.filter((r) => r.appliesTo(ctx)), connection, roleLocked);
+  }
+}
+
+export class SessionPolicy {
+  /** Analyses are shared, frozen cache entries: identical text reuses the same decision. */
+  private readonly memo = new WeakMap<Analysis, Decision>();
+
+  constructor(
+    private readonly rules: readonly RuleDefinition[],
+    private readonly connection: ConnectionConfig,
+    private readonly roleLocked: boolean,
+  ) {}
+
+  decide(analysis: Analysis): Decision {
+    let d = this.memo.get(analysis);
+    if (!d) {
+      d = this.decideStatements(analysis.statements);
+      this.memo.set(analysis, d);
+    }
+    return d;
+  }
+
+  /** Evaluates without memoising, for statements whose facts come from elsewhere (EXECUTE). */
+  decideStatements(statements: readonly StatementSummary[]): Decision {
+    if (statements.length === 0) return this.defaultDecision(0, 'an empty query');
+    let result: Decision | undefined;
+    for (let i = 0; i < statements.length; i++) {
+      const d = this.decideOne(statements[i]!, i);
+      result = result ? moreSevere(result, d) : d;
+      if (result.action === 'block') break;
+    }
+    return result!;
+  }
+
+  private decideOne(s: StatementSummary, index: number): Decision {
+    const builtIn = checkBuiltIns(s, this.roleLocked);
+    if (builtIn) {
+      return { action: 'block', rule: builtIn.rule, explanation: builtIn.explanation, hint: builtIn.hint, statementIndex: index };
+    }
+    let best: Decision | undefined;
+    for (const rule of this.rules) {
+      if (!rule.matches(s)) continue;
+      const d: Decision = { action: rule.action, rule: rule.name, explanation: rule.explain(s), hint: rule.hint, statementIndex: index };
+      best = best ? moreSevere(best, d) : d;
+      if (best.action === 'block') break;
+    }
+    return best ?? this.defaultDecision(index, `a ${s.kind} statement no rule matches`);
+  }
+
+  private defaultDecision(index: number, what: string): Decision {
+    const action = this.connection.defaultAction;
+    return {
+      action,
+      rule: `default:${this.connection.name}`,
+      explanation: `${what}; connection "${this.connection.name}" defaults to ${action}`,
+      hint: action === 'allow' ? undefined : 'Ask the broker operator for a rule that allows this statement.',
+      statementIndex: index,
+    };
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * A configured rule compiled for evaluation. Definitions are data (see config `rules:`); this
+ * class only turns them into fast predicates and says in words why they matched.
+ */
+import type { RuleAction, RuleConfig } from '../config/types.js';
+import type { StatementSummary } from '../analysis/types.js';
+import type { Principal } from '../identity/types.js';
+import { anyMatch, NamePattern } from './glob.js';
+
+export interface EvaluationContext {
+  readonly connection: string;
+  readonly principal: Principal;
+}
+
+export class RuleDefinition {
+  readonly name: string;
+  readonly action: RuleAction;
+  private readonly tables: NamePattern[] | undefined;
+  private readonly tablesWritten: NamePattern[] | undefined;
+  private readonly functions: NamePattern[] | undefined;
+
+  constructor(private readonly cfg: RuleConfig) {
+    this.name = cfg.name;
+    this.action = cfg.action;
+    this.tables = cfg.match.tables?.map((t) => new NamePattern(t));
+    this.tablesWritten = cfg.match.tablesWritten?.map((t) => new NamePattern(t));
+    this.functions = cfg.match.functions?.map((t) => new NamePattern(t));
+  }
+
+  /** True when the rule applies to this caller and connection, before looking at statements. */
+  appliesTo(ctx: EvaluationContext): boolean {
+    const m = this.cfg.match;
+    if (m.connections && !m.connections.includes(ctx.connection)) return false;
+    if (m.groups && !m.groups.some((g) => ctx.principal.groups.includes(g))) return false;
+    if (m.principalKinds && !m.principalKinds.includes(ctx.principal.kind)) return false;
+    return true;
+  }
+
+  /** Every condition given must hold; a list matches when any of its entries does. */
+  matches(s: StatementSummary): boolean {
+    const m = this.cfg.match;
+    if (m.kinds && !m.kinds.includes(s.kind)) return false;
+    if (this.tables && !anyMatch(this.tables, s.tablesRead) && !anyMatch(this.tables, s.tablesWritten)) return false;
+    if (this.tablesWritten && !anyMatch(this.tablesWritten, s.tablesWritten)) return false;
+    if (this.functions && !anyMatch(this.functions, s.functions)) return false;
+    if (m.missingWhere !== undefined && s.missingWhere !== m.missingWhere) return false;
+    if (m.modifyingCte !== undefined && s.modifyingCte !== m.modifyingCte) return false;
+    if (m.copyProgram !== undefined && (s.copy?.program ?? false) !== m.copyProgram) return false;
+    return true;
+  }
+
+  /** One line for the client, the recording and the reviewer. */
+  explain(s: StatementSummary): string {
+    const what = this.cfg.reason ?? this.describeMatch(s);
+    return `rule "${this.name}" (${this.action}): ${what}`;
+  }
+
+  get hint(): string | undefined {
+    return this.cfg.hint;
+  }
+
+  private describeMatch(s: StatementSummary): string {
+    const m = this.cfg.match;
+    const parts: string[] = [];
+    if (m.kinds) parts.push(`a ${s.kind} statement`);
+    if (m.missingWhere) parts.push(`${s.kind.toUpperCase()} without WHERE`);
+    if (this.tables || this.tablesWritten) {
+      const names = [...s.tablesWritten, ...s.tablesRead];
+      parts.push(`touches ${[...new Set(names)].join(', ')}`);
+    }
+    if (this.functions) parts.push(`calls ${s.functions.join(', ')}`);
+    if (m.modifyingCte) parts.push('a data-modifying WITH clause');
+    if (m.copyProgram) parts.push('COPY ... PROGRAM');
+    if (m.groups) parts.push(`for groups ${m.groups.join(', ')}`);
+    return parts.length ? parts.join('; ') : 'matched';
+  }
+}

@@ -1,0 +1,22 @@
+/** Everything a client connection needs from the running broker, injected (tests build their own). */
+import type { SecureContext } from 'node:tls';
+import type { AnalysisCache } from '../analysis/index.js';
+import type { AirlockConfig } from '../config/types.js';
+import type { TokenVerifier } from '../identity/types.js';
+import type { Logger } from '../log.js';
+import type { PolicyEngine } from '../policy/policy-engine.js';
+import type { RecordStore } from '../recording/record-store.js';
+import type { CancelRegistry } from './cancel-registry.js';
+import type { ActiveSessions } from './active-sessions.js';
+
+export interface BrokerContext {
+  readonly config: AirlockConfig;
+  readonly verifier: TokenVerifier;
+  readonly policy: PolicyEngine;
+  readonly analysis: AnalysisCache;
+  readonly store: RecordStore;
+  readonly cancels: CancelRegistry;
+  readonly sessions: ActiveSessions;
+  readonly tls: SecureContext | undefined;
+  readonly log: Logger;
+}

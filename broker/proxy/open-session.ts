@@ -1,0 +1,97 @@
+/**
+ * Opens the database session for an authenticated client and hands both sockets to the relay.
+ * The start-up answer carries the database's ParameterStatus values but the broker's own
+ * BackendKeyData, so cancel keys of the upstream never reach the client.
+ */
+import type { Socket } from 'node:net';
+import type { ConnectionConfig } from '../config/types.js';
+import type { Principal } from '../identity/types.js';
+import { principalLabel } from '../identity/types.js';
+import * as bm from '../protocol/postgres/backend-messages.js';
+import type { SessionRecorder } from '../recording/session-recorder.js';
+import type { BrokerContext } from './broker-context.js';
+import { connectUpstream } from './upstream/connect-upstream.js';
+import { ProxySession } from './proxy-session.js';
+import { StatementGate } from './statement-gate.js';
+import type { ClientStartup } from './startup-params.js';
+
+export interface OpenSessionArgs {
+  readonly ctx: BrokerContext;
+  readonly client: Socket;
+  readonly principal: Principal;
+  readonly connection: ConnectionConfig;
+  readonly startup: ClientStartup;
+  readonly recorder: SessionRecorder;
+  readonly sessionId: string;
+  readonly remote: string;
+  readonly tls: boolean;
+  readonly via?: 'postgres' | 'tunnel';
+}
+
+export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
+  const { ctx, connection, principal } = a;
+  const role = connection.roles.find((m) => principal.groups.includes(m.group))?.role;
+  const params: Record<string, string> = {
+    ...a.startup.forward,
+    application_name: `airlock:${principalLabel(principal)}${a.startup.applicationName ? `:${a.startup.applicationName}` : ''}`.slice(0, 63),
+  };
+  // A startup-packet `role` becomes the session default, so even RESET ROLE / RESET ALL /
+  // DISCARD ALL come back to it; SET ROLE is refused by the built-in role-lock rule.
+  if (role) params.role = role;
+  const upstream = await connectUpstream(connection.upstream, params);
+
+  a.recorder.start({
+    connection: connection.name,
+    subject: principal.subject,
+    issuer: principal.issuer,
+    ...(principal.email ? { email: principal.email } : {}),
+    ...(principal.name ? { name: principal.name } : {}),
+    groups: principal.groups,
+    principalKind: principal.kind,
+    clientAddress: a.remote,
+    ...(a.startup.applicationName ? { applicationName: a.startup.applicationName } : {}),
+    ...(role ? { databaseRole: role } : {}),
+    tls: a.tls,
+    via: a.via ?? 'postgres',
+  });
+
+  const keys = ctx.cancels.register({
+    host: connection.upstream.host,
+    port: connection.upstream.port,
+    processId: upstream.processId,
+    secretKey: upstream.secretKey,
+    tls: connection.upstream.tls.mode !== 'disable',
+  });
+  const policy = ctx.policy.forSession({ connection: connection.name, principal }, connection, role !== undefined);
+  const gate = new StatementGate(ctx.analysis, policy);
+  gate.standardConformingStrings = upstream.parameters.get('standard_conforming_strings') !== 'off';
+  const startedAt = new Date().toISOString();
+  const session = new ProxySession({
+    client: a.client,
+    upstream: upstream.socket,
+    gate,
+    recorder: a.recorder,
+    maxMessageBytes: ctx.config.listen.postgres.maxMessageBytes,
+    clientEncoding: upstream.parameters.get('client_encoding') ?? 'UTF8',
+    log: ctx.log,
+    onClose: (reason) => {
+      ctx.cancels.unregister(keys.processId);
+      ctx.sessions.remove(a.sessionId);
+      try {
+        a.recorder.end(reason);
+      } catch (e) {
+        ctx.log.error('recording the session end failed', { error: (e as Error).message });
+      }
+    },
+  });
+  ctx.sessions.add({ id: a.sessionId, connection: connection.name, principal, startedAt, close: (r) => session.close(r) });
+
+  const answer: Buffer[] = [bm.authenticationOk()];
+  for (const [name, value] of upstream.parameters) answer.push(bm.parameterStatus(name, value));
+  answer.push(bm.backendKeyData(keys.processId, keys.secretKey), bm.readyForQuery(upstream.status));
+  a.client.write(Buffer.concat(answer));
+  session.start();
+  a.client.resume();
+  ctx.log.info('session opened', { session: a.sessionId, connection: connection.name, who: principalLabel(principal), role });
+  return session;
+}

@@ -1,0 +1,317 @@
+/**
+ * The steady state of one client session: client → broker → database and back.
+ *
+ * Client messages are framed (never trusted whole until parsed), statements go through the
+ * gate (analysis + policy), are recorded before they are forwarded, and refused ones are
+ * replaced by a poison (see blocked-statements.ts). Database messages are relayed as they come,
+ * with only the few inspections the broker needs.
+ * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
+ */
+import type { Socket } from 'node:net';
+import { AirlockError, isAirlockError } from '../errors/airlock-error.js';
+import type { Logger } from '../log.js';
+import type { Decision } from '../policy/decision.js';
+import {
+  BackendCode,
+  backendMessages as bm,
+  decodingFor,
+  FrameReader,
+  FrontendCode,
+  parseBind,
+  parseClose,
+  parseExecute,
+  parseParse,
+  parseQuery,
+  ProtocolError,
+  type FrameSink,
+  type NoticeFields,
+  type TextDecoding,
+} from '../protocol/postgres/index.js';
+import type { SessionRecorder } from '../recording/session-recorder.js';
+import { BlockedStatements } from './blocked-statements.js';
+import { ExecutionTracker } from './execution-tracker.js';
+import { UpstreamRelay } from './upstream-relay.js';
+import type { GateResult, StatementGate } from './statement-gate.js';
+
+export interface ProxySessionOptions {
+  readonly client: Socket;
+  readonly upstream: Socket;
+  readonly gate: StatementGate;
+  readonly recorder: SessionRecorder;
+  readonly maxMessageBytes: number;
+  readonly clientEncoding: string;
+  readonly log: Logger;
+  readonly onClose: (reason: string) => void;
+}
+
+interface PreparedStatement {
+  readonly sql: string;
+  readonly gate: GateResult;
+}
+
+export class ProxySession implements FrameSink {
+  private readonly client: Socket;
+  private readonly upstream: Socket;
+  private readonly reader: FrameReader;
+  private readonly blocked = new BlockedStatements();
+  private readonly tracker: ExecutionTracker;
+  private readonly relay: UpstreamRelay;
+  /** Protocol-level prepared statements and portals (extended query protocol). */
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, { statement: string; params: (Buffer | null)[] }>();
+  /** After a refused Parse, client messages are dropped until Sync, as the server would. */
+  private skipUntilSync = false;
+  /** Sync units sent to the database (each answered by one ReadyForQuery). */
+  private unitsSent = 0;
+  decoding: TextDecoding;
+  private closed = false;
+
+  constructor(private readonly opts: ProxySessionOptions) {
+    this.client = opts.client;
+    this.upstream = opts.upstream;
+    this.decoding = decodingFor(opts.clientEncoding);
+    this.reader = new FrameReader({
+      maxMessageBytes: opts.maxMessageBytes,
+      streamable: (c) => c === FrontendCode.CopyData,
+    });
+    this.tracker = new ExecutionTracker(opts.recorder);
+    this.relay = new UpstreamRelay({
+      client: this.client,
+      upstream: this.upstream,
+      blocked: this.blocked,
+      tracker: this.tracker,
+      session: this,
+    });
+  }
+
+  start(): void {
+    this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    this.client.on('drain', () => this.upstream.resume());
+    this.upstream.on('drain', () => this.client.resume());
+    this.client.on('end', () => this.close('client disconnected'));
+    this.client.on('close', () => this.close('client disconnected'));
+    this.client.on('error', (e) => this.close(`client socket error: ${e.message}`));
+    this.upstream.on('end', () => this.close('database closed the connection'));
+    this.upstream.on('close', () => this.close('database closed the connection'));
+    this.upstream.on('error', (e) => this.close(`database socket error: ${e.message}`));
+    this.relay.start();
+  }
+
+  /** Called by the relay when the session's reading rules change (ParameterStatus). */
+  parameterChanged(name: string, value: string): void {
+    if (name === 'client_encoding') this.decoding = decodingFor(value);
+    else if (name === 'standard_conforming_strings') this.opts.gate.standardConformingStrings = value === 'on';
+  }
+
+  /** The relay saw a ReadyForQuery: unit `n` is complete. */
+  unitSettled(n: number): void {
+    this.blocked.settle(n);
+    this.tracker.settle(n);
+  }
+
+  fatal(error: AirlockError | ProtocolError, reason: string): void {
+    if (this.closed) return;
+    this.client.write(bm.errorResponse({ severity: 'FATAL', code: error.sqlState, message: error.message, ...(hintOf(error) ? { hint: hintOf(error)! } : {}) }));
+    this.close(reason);
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.end();
+    this.upstream.end();
+    this.client.destroySoon?.();
+    this.upstream.destroySoon?.();
+    this.opts.onClose(reason);
+  }
+
+  private onClientData(chunk: Buffer): void {
+    this.upstream.cork();
+    try {
+      this.reader.feed(chunk, this);
+    } catch (e) {
+      this.onClientError(e);
+    } finally {
+      this.upstream.uncork();
+    }
+  }
+
+  private onClientError(e: unknown): void {
+    if (e instanceof ProtocolError || isAirlockError(e)) {
+      this.fatal(e, `client protocol error: ${e.message}`);
+      return;
+    }
+    this.opts.log.error('unexpected error on the client path', { error: String(e) });
+    this.fatal(new AirlockError('BRK_ERR_INTERNAL'), 'internal error');
+  }
+
+  private forward(frame: Buffer): void {
+    if (!this.upstream.write(frame)) this.client.pause();
+  }
+
+  // ---- FrameSink: client messages ----------------------------------------------------------
+
+  streamStart(_code: number, _total: number, chunk: Buffer): void {
+    this.forward(chunk);
+  }
+
+  streamChunk(chunk: Buffer): void {
+    if (chunk.length) this.forward(chunk);
+  }
+
+  message(code: number, frame: Buffer): void {
+    switch (code) {
+      case FrontendCode.Query:
+        return this.onQuery(frame);
+      case FrontendCode.Parse:
+        return this.onParse(frame);
+      case FrontendCode.Bind:
+        return this.onBind(frame);
+      case FrontendCode.Execute:
+        return this.onExecute(frame);
+      case FrontendCode.Sync:
+        this.skipUntilSync = false;
+        this.unitsSent++;
+        return this.forward(frame);
+      case FrontendCode.Close:
+        if (this.skipUntilSync) return;
+        this.onClose(frame);
+        return this.forward(frame);
+      case FrontendCode.Describe:
+      case FrontendCode.Flush:
+        if (this.skipUntilSync) return;
+        return this.forward(frame);
+      case FrontendCode.CopyData:
+      case FrontendCode.CopyDone:
+      case FrontendCode.CopyFail:
+        return this.forward(frame);
+      case FrontendCode.Terminate:
+        this.forward(frame);
+        return this.close('client terminated the session');
+      case FrontendCode.FunctionCall:
+        // The fastpath interface calls a function by OID, out of sight of the analyser.
+        return this.refuse(this.errorFields(new AirlockError('BRK_ERR_FUNCTION_CALL')), 'simple', '<fastpath function call>', []);
+      default:
+        throw new ProtocolError('malformed', `unexpected message type ${code} after start-up`);
+    }
+  }
+
+  private onQuery(frame: Buffer): void {
+    if (this.skipUntilSync) return;
+    let sql: string;
+    try {
+      sql = parseQuery(frame, this.decoding);
+    } catch (e) {
+      if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
+      return this.refuseUnreadable(e, 'simple');
+    }
+    const gate = this.opts.gate.check(sql);
+    if (gate.decision.action !== 'allow') {
+      return this.refuse(this.decisionError(gate.decision), 'simple', sql, gate.kinds, gate.decision);
+    }
+    const id = this.record('simple', sql, gate);
+    if (id === undefined) return;
+    this.unitsSent++;
+    this.tracker.started(id, this.unitsSent, true);
+    this.forward(frame);
+  }
+
+  private onParse(frame: Buffer): void {
+    if (this.skipUntilSync) return;
+    let parsed: { name: string; sql: string };
+    try {
+      parsed = parseParse(frame, this.decoding);
+    } catch (e) {
+      if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
+      return this.refuseUnreadable(e, 'extended');
+    }
+    const gate = this.opts.gate.check(parsed.sql);
+    if (gate.decision.action !== 'allow') {
+      return this.refuse(this.decisionError(gate.decision), 'extended', parsed.sql, gate.kinds, gate.decision);
+    }
+    this.statements.set(parsed.name, { sql: parsed.sql, gate });
+    this.forward(frame);
+  }
+
+  private onBind(frame: Buffer): void {
+    if (this.skipUntilSync) return;
+    const b = parseBind(frame);
+    this.portals.set(b.portal, { statement: b.statement, params: b.params });
+    this.forward(frame);
+  }
+
+  private onExecute(frame: Buffer): void {
+    if (this.skipUntilSync) return;
+    const { portal } = parseExecute(frame);
+    const bound = this.portals.get(portal);
+    const stmt = bound ? this.statements.get(bound.statement) : undefined;
+    if (!stmt) {
+      // The database will answer with its own error (unknown portal); nothing of ours runs.
+      this.forward(frame);
+      return;
+    }
+    const id = this.record('extended', stmt.sql, stmt.gate, bound!.params);
+    if (id === undefined) return;
+    this.tracker.started(id, this.unitsSent + 1, false);
+    this.forward(frame);
+  }
+
+  private onClose(frame: Buffer): void {
+    const { target, name } = parseClose(frame);
+    if (target === 'S') this.statements.delete(name);
+    else this.portals.delete(name);
+  }
+
+  /** Records before forwarding; if recording fails, the statement is refused (fail closed). */
+  private record(protocol: 'simple' | 'extended', sql: string, gate: GateResult, params?: (Buffer | null)[]): number | undefined {
+    try {
+      return this.opts.recorder.statement(protocol, sql, gate.kinds, gate.decision, params);
+    } catch (e) {
+      this.opts.log.error('recording failed; statement refused', { error: (e as Error).message });
+      const err = isAirlockError(e) ? e : new AirlockError('BRK_ERR_RECORDING_FAILED');
+      this.poison(this.errorFields(err), protocol);
+      return undefined;
+    }
+  }
+
+  private refuse(fields: NoticeFields, protocol: 'simple' | 'extended', sql: string, kinds: readonly string[], decision?: Decision): void {
+    try {
+      this.opts.recorder.statement(protocol, sql, kinds, decision ?? { action: 'block', rule: 'airlock:protocol', explanation: fields.message, hint: fields.hint, statementIndex: 0 });
+    } catch (e) {
+      this.opts.log.error('recording a refused statement failed', { error: (e as Error).message });
+    }
+    this.poison(fields, protocol);
+  }
+
+  private refuseUnreadable(e: ProtocolError, protocol: 'simple' | 'extended'): void {
+    this.refuse({ severity: 'ERROR', code: e.sqlState, message: `Airlock refused the statement: ${e.message}`, hint: 'Send valid text in the session\'s client_encoding.' }, protocol, '<undecodable text>', ['unknown']);
+  }
+
+  private poison(fields: NoticeFields, protocol: 'simple' | 'extended'): void {
+    if (protocol === 'simple') {
+      this.unitsSent++;
+      this.forward(this.blocked.poisonQuery(this.unitsSent, fields));
+    } else {
+      this.forward(this.blocked.poisonParse(this.unitsSent + 1, fields));
+      this.skipUntilSync = true;
+    }
+  }
+
+  private decisionError(d: Decision): NoticeFields {
+    const message = d.action === 'approve'
+      ? `Airlock: this statement needs approval by ${d.explanation} — approvals are not available on this broker yet`
+      : `Airlock blocked this statement: ${d.explanation}`;
+    const hint = d.hint ?? (d.action === 'approve' ? new AirlockError('BRK_ERR_APPROVAL_UNAVAILABLE').hint : undefined);
+    return { severity: 'ERROR', code: '42501', message, ...(hint ? { hint } : {}) };
+  }
+
+  private errorFields(e: AirlockError): NoticeFields {
+    return { severity: 'ERROR', code: e.sqlState, message: `Airlock: ${e.message}`, ...(e.hint ? { hint: e.hint } : {}) };
+  }
+}
+
+function hintOf(e: AirlockError | ProtocolError): string | undefined {
+  return e instanceof AirlockError ? e.hint : undefined;
+}
+
+export { BackendCode };

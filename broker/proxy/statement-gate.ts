@@ -1,0 +1,79 @@
+/**
+ * Analysis + policy for one statement text in one session. Tracks SQL-level `PREPARE` so that
+ * `EXECUTE name` is judged by what was prepared, and the session's reading rules
+ * (client_encoding, standard_conforming_strings) so text is read as the server will read it.
+ */
+import type { Analysis, StatementSummary } from '../analysis/types.js';
+import type { AnalysisCache } from '../analysis/index.js';
+import type { Decision } from '../policy/decision.js';
+import type { SessionPolicy } from '../policy/policy-engine.js';
+
+const UNKNOWN_PREPARED = (name: string): StatementSummary =>
+  Object.freeze({
+    kind: 'unknown',
+    node: 'ExecuteStmt',
+    tablesRead: [],
+    tablesWritten: [],
+    functions: [],
+    missingWhere: false,
+    modifyingCte: false,
+    writes: true,
+    execute: { name },
+    literalDependent: false,
+  });
+
+export interface GateResult {
+  readonly analysis: Analysis;
+  readonly decision: Decision;
+  readonly kinds: readonly string[];
+}
+
+export class StatementGate {
+  private readonly prepared = new Map<string, StatementSummary>();
+  /** `standard_conforming_strings = off` makes backslashes escape quotes, which our parser does not model. */
+  standardConformingStrings = true;
+
+  constructor(
+    private readonly cache: AnalysisCache,
+    private readonly policy: SessionPolicy,
+  ) {}
+
+  check(sql: string): GateResult {
+    const analysis = this.cache.analyze(sql);
+    let decision: Decision;
+    if (!this.standardConformingStrings && sql.includes('\\')) {
+      decision = {
+        action: 'block',
+        rule: 'airlock:escape-strings',
+        explanation: 'with standard_conforming_strings off, backslashes in string literals cannot be analysed safely',
+        hint: 'SET standard_conforming_strings = on, or use E\'\' strings only with it on.',
+        statementIndex: 0,
+      };
+    } else if (analysis.statements.some((s) => s.execute)) {
+      decision = this.policy.decideStatements(analysis.statements.map((s) => this.resolveExecute(s)));
+    } else {
+      decision = this.policy.decide(analysis);
+    }
+    if (!analysis.ok && decision.rule === 'airlock:unparsable') {
+      decision = { ...decision, explanation: `${decision.explanation}: ${analysis.error}` };
+    }
+    if (decision.action === 'allow') this.track(analysis);
+    return { analysis, decision, kinds: analysis.statements.map((s) => s.kind) };
+  }
+
+  private resolveExecute(s: StatementSummary): StatementSummary {
+    if (!s.execute) return s;
+    return this.prepared.get(s.execute.name) ?? UNKNOWN_PREPARED(s.execute.name);
+  }
+
+  /** Remembers what allowed PREPAREs define, and forgets what DEALLOCATE/DISCARD drop. */
+  private track(analysis: Analysis): void {
+    for (const s of analysis.statements) {
+      if (s.prepare) this.prepared.set(s.prepare.name, s.prepare.inner);
+      else if (s.deallocate) {
+        if (s.deallocate.name === null) this.prepared.clear();
+        else this.prepared.delete(s.deallocate.name);
+      } else if (s.node === 'DiscardStmt') this.prepared.clear();
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Database → client. Messages are passed on as they arrive (large DataRow/CopyData streamed in
+ * pieces); the relay only looks at the few it must: ReadyForQuery (sync units, transaction
+ * status), CommandComplete/EmptyQuery/PortalSuspended/ErrorResponse (statement outcomes, the
+ * poison substitution) and ParameterStatus (the session's reading rules).
+ */
+import type { Socket } from 'node:net';
+import {
+  BackendCode,
+  FrameReader,
+  readCommandCompleteTag,
+  readErrorFields,
+  readParameterStatus,
+  type FrameSink,
+} from '../protocol/postgres/index.js';
+import type { BlockedStatements } from './blocked-statements.js';
+import type { ExecutionTracker } from './execution-tracker.js';
+
+interface RelaySession {
+  parameterChanged(name: string, value: string): void;
+  unitSettled(unit: number): void;
+  close(reason: string): void;
+}
+
+export interface UpstreamRelayOptions {
+  readonly client: Socket;
+  readonly upstream: Socket;
+  readonly blocked: BlockedStatements;
+  readonly tracker: ExecutionTracker;
+  readonly session: RelaySession;
+}
+
+/** The database is trusted to frame correctly, but not to be small: no size limit, big rows stream. */
+const UPSTREAM_MAX_BUFFERED = 1 << 30;
+
+export class UpstreamRelay implements FrameSink {
+  private readonly reader = new FrameReader({
+    maxMessageBytes: UPSTREAM_MAX_BUFFERED,
+    streamable: (c) => c === BackendCode.DataRow || c === BackendCode.CopyData,
+  });
+  private unitsSettled = 0;
+  status: 'I' | 'T' | 'E' = 'I';
+
+  constructor(private readonly o: UpstreamRelayOptions) {}
+
+  start(): void {
+    this.o.upstream.on('data', (chunk: Buffer) => {
+      this.o.client.cork();
+      try {
+        this.reader.feed(chunk, this);
+      } catch (e) {
+        this.o.session.close(`database protocol error: ${(e as Error).message}`);
+      } finally {
+        this.o.client.uncork();
+      }
+    });
+  }
+
+  private send(buf: Buffer): void {
+    if (!this.o.client.write(buf)) this.o.upstream.pause();
+  }
+
+  streamStart(_code: number, _total: number, chunk: Buffer): void {
+    this.send(chunk);
+  }
+
+  streamChunk(chunk: Buffer): void {
+    if (chunk.length) this.send(chunk);
+  }
+
+  message(code: number, frame: Buffer): void {
+    switch (code) {
+      case BackendCode.ReadyForQuery: {
+        const s = frame[5];
+        this.status = s === 0x54 ? 'T' : s === 0x45 ? 'E' : 'I';
+        this.o.session.unitSettled(++this.unitsSettled);
+        break;
+      }
+      case BackendCode.CommandComplete:
+        this.o.tracker.completed(readCommandCompleteTag(frame));
+        break;
+      case BackendCode.EmptyQueryResponse:
+      case BackendCode.PortalSuspended:
+        this.o.tracker.completed(null);
+        break;
+      case BackendCode.ErrorResponse: {
+        const replacement = this.o.blocked.hasPending ? this.o.blocked.substitute(frame) : undefined;
+        if (replacement) {
+          this.send(replacement);
+          return;
+        }
+        if (!this.o.tracker.idle) {
+          const f = readErrorFields(frame);
+          this.o.tracker.failed(f.get('C') ?? '', f.get('M') ?? '');
+        }
+        break;
+      }
+      case BackendCode.ParameterStatus: {
+        const { name, value } = readParameterStatus(frame);
+        this.o.session.parameterChanged(name, value);
+        break;
+      }
+      default:
+        break;
+    }
+    this.send(frame);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Append-only JSON-lines journal. Each record is handed to the kernel with write(2) before
+ * `append` returns, so it survives a crash or SIGKILL of the broker; with `fsync: always` it is
+ * also fdatasync'ed (survives power loss, at ~0.2 ms a statement on a virtual disk), otherwise
+ * the file is synced every `syncIntervalMs`.
+ *
+ * On open, a torn last line (a crash mid-write) is reported and fenced off with a newline so
+ * later records stay readable; the torn bytes are left in place as evidence.
+ */
+import { closeSync, createReadStream, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { AirlockError } from '../errors/airlock-error.js';
+import type { AuditRecord, NewRecord } from './records.js';
+import type { RecordStore } from './record-store.js';
+
+export interface JournalOptions {
+  readonly directory: string;
+  readonly fsync: 'always' | 'write';
+  readonly syncIntervalMs: number;
+  readonly onWarning?: (message: string) => void;
+}
+
+export const JOURNAL_FILE = 'journal.jsonl';
+
+export class JournalFileStore implements RecordStore {
+  readonly path: string;
+  private readonly fd: number;
+  private seq: number;
+  private dirty = false;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: JournalOptions) {
+    mkdirSync(opts.directory, { recursive: true, mode: 0o700 });
+    this.path = join(opts.directory, JOURNAL_FILE);
+    const existed = existsSync(this.path);
+    this.fd = openSync(this.path, 'a+', 0o600);
+    this.seq = existed ? this.recover() : 0;
+    if (opts.fsync === 'write') {
+      this.timer = setInterval(() => this.flush(), opts.syncIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  append(record: NewRecord): AuditRecord {
+    const full = { seq: this.seq + 1, at: new Date().toISOString(), ...record } as AuditRecord;
+    const line = JSON.stringify(full) + '\n';
+    try {
+      writeSync(this.fd, line);
+      if (this.opts.fsync === 'always') fdatasyncSync(this.fd);
+      else this.dirty = true;
+    } catch (e) {
+      throw new AirlockError('BRK_ERR_RECORDING_FAILED', (e as Error).message, { cause: e });
+    }
+    this.seq++;
+    return full;
+  }
+
+  async *readAll(): AsyncIterable<AuditRecord> {
+    const lines = createInterface({ input: createReadStream(this.path, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (!line) continue;
+      try {
+        yield JSON.parse(line) as AuditRecord;
+      } catch {
+        // A torn line from a crash: reported at open, skipped here.
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    fdatasyncSync(this.fd);
+    closeSync(this.fd);
+  }
+
+  private flush(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    fdatasync(this.fd, (e) => {
+      if (e) this.opts.onWarning?.(`journal sync failed: ${e.message}`);
+    });
+  }
+
+  /** Finds the last sequence number and fences off a torn tail. */
+  private recover(): number {
+    const size = fstatSync(this.fd).size;
+    if (size === 0) return 0;
+    const tailSize = Math.min(size, 1 << 20);
+    const tail = Buffer.alloc(tailSize);
+    readSync(this.fd, tail, 0, tailSize, size - tailSize);
+    let text = tail.toString('utf8');
+    if (!text.endsWith('\n')) {
+      const torn = text.slice(text.lastIndexOf('\n') + 1);
+      this.opts.onWarning?.(`journal ${this.path} ends with a torn record (${torn.length} bytes at offset ${size - Buffer.byteLength(torn)}); keeping it and starting a new line`);
+      writeSync(this.fd, '\n');
+      text = text.slice(0, text.length - torn.length);
+    }
+    const lines = text.split('\n').filter(Boolean);
+    for (let i = lines.length - 1; i >= 0; i--) {
+      try {
+        const rec = JSON.parse(lines[i]!) as AuditRecord;
+        if (typeof rec.seq === 'number') return rec.seq;
+      } catch {
+        // keep looking backwards
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,20 @@
+import type { AuditRecord, NewRecord } from './records.js';
+import type { RecordStore } from './record-store.js';
+
+/** Keeps records in an array; for tests and throw-away demos. */
+export class MemoryStore implements RecordStore {
+  readonly records: AuditRecord[] = [];
+  private seq = 0;
+
+  append(record: NewRecord): AuditRecord {
+    const full = { ...record, seq: ++this.seq, at: new Date().toISOString() } as AuditRecord;
+    this.records.push(full);
+    return full;
+  }
+
+  async *readAll(): AsyncIterable<AuditRecord> {
+    yield* this.records.slice();
+  }
+
+  async close(): Promise<void> {}
+}

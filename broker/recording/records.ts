@@ -1,0 +1,59 @@
+/** What the audit journal holds: append-only events, one JSON object per line. */
+import type { RuleAction } from '../config/types.js';
+
+interface Base {
+  /** Position in this broker's journal, strictly increasing. */
+  readonly seq: number;
+  /** ISO-8601 time of writing. */
+  readonly at: string;
+  readonly sessionId: string;
+}
+
+export interface SessionStartRecord extends Base {
+  readonly type: 'session.start';
+  readonly connection: string;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly email?: string;
+  readonly name?: string;
+  readonly groups: readonly string[];
+  readonly principalKind: 'human' | 'service';
+  readonly clientAddress: string;
+  readonly applicationName?: string;
+  readonly databaseRole?: string;
+  readonly tls: boolean;
+  readonly via: 'postgres' | 'tunnel';
+}
+
+export interface StatementRecord extends Base {
+  readonly type: 'statement';
+  /** Per-session statement number, starting at 1. */
+  readonly statementId: number;
+  readonly protocol: 'simple' | 'extended';
+  readonly text: string;
+  readonly kinds: readonly string[];
+  readonly action: RuleAction;
+  readonly rule: string;
+  readonly explanation: string;
+  /** Bind parameters: redacted unless `recording.recordParameters` is on. */
+  readonly parameters?: readonly (string | null)[] | '[redacted]';
+}
+
+export interface StatementEndRecord extends Base {
+  readonly type: 'statement.end';
+  readonly statementId: number;
+  readonly durationMs: number;
+  readonly rows: number | null;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface SessionEndRecord extends Base {
+  readonly type: 'session.end';
+  readonly reason: string;
+  readonly statements: number;
+}
+
+export type AuditRecord = SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord;
+
+/** A record before the store assigns its position and time. */
+export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at'> : never) : never;

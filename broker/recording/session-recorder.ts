@@ -1,0 +1,69 @@
+/**
+ * Per-session recording: numbers statements, writes each one before it is forwarded, and
+ * closes it with its outcome when the database answers.
+ */
+import type { Decision } from '../policy/decision.js';
+import type { NewRecord, SessionStartRecord, StatementRecord } from './records.js';
+import type { RecordStore } from './record-store.js';
+
+export type SessionStartInfo = Omit<SessionStartRecord, 'seq' | 'at' | 'type' | 'sessionId'>;
+
+export class SessionRecorder {
+  private statements = 0;
+
+  constructor(
+    private readonly store: RecordStore,
+    readonly sessionId: string,
+    private readonly recordParameters: boolean,
+  ) {}
+
+  start(info: SessionStartInfo): void {
+    this.store.append({ type: 'session.start', sessionId: this.sessionId, ...info });
+  }
+
+  /** Writes the statement and its decision; throws BRK_ERR_RECORDING_FAILED if it cannot. */
+  statement(
+    protocol: StatementRecord['protocol'],
+    text: string,
+    kinds: readonly string[],
+    decision: Decision,
+    params?: readonly (Buffer | null)[],
+  ): number {
+    const statementId = ++this.statements;
+    const rec: NewRecord = {
+      type: 'statement',
+      sessionId: this.sessionId,
+      statementId,
+      protocol,
+      text,
+      kinds,
+      action: decision.action,
+      rule: decision.rule,
+      explanation: decision.explanation,
+      ...(params && params.length ? { parameters: this.recordParameters ? params.map(paramText) : '[redacted]' } : {}),
+    };
+    this.store.append(rec);
+    return statementId;
+  }
+
+  finished(statementId: number, startedAt: number, rows: number | null, error?: { code: string; message: string }): void {
+    this.store.append({
+      type: 'statement.end',
+      sessionId: this.sessionId,
+      statementId,
+      durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
+      rows,
+      ...(error ? { error } : {}),
+    });
+  }
+
+  end(reason: string): void {
+    this.store.append({ type: 'session.end', sessionId: this.sessionId, reason, statements: this.statements });
+  }
+}
+
+function paramText(p: Buffer | null): string | null {
+  if (p === null) return null;
+  const s = p.toString('utf8');
+  return s.length > 1024 ? `${s.slice(0, 1024)}…` : s;
+}
