@@ -31,6 +31,8 @@ export interface RunRecord {
   readonly cpuUsPerTx?: number;
   readonly wallMs: number;
   readonly error?: string;
+  /** Set when the target's process was found dead after this run. */
+  readonly targetDied?: string;
 }
 
 export interface TargetStats {
@@ -62,6 +64,8 @@ export interface GoalCheck {
   readonly limit: number;
   readonly unit: string;
   readonly status: 'PASS' | 'FAIL' | 'n/a';
+  /** The same measure for pgbouncer, for perspective (not judged). */
+  readonly pgbouncer?: number;
   readonly note?: string;
 }
 
@@ -118,6 +122,7 @@ export function checkGoals(summaries: readonly CaseSummary[], brokerNote: string
   const checks: GoalCheck[] = [];
   const status = (value: number | undefined, ok: (v: number) => boolean): GoalCheck['status'] =>
     value === undefined ? 'n/a' : ok(value) ? 'PASS' : 'FAIL';
+  const ref = (v: number | undefined) => (v === undefined ? {} : { pgbouncer: v });
   const na = (value: number | undefined, why: string) => (value === undefined ? { note: brokerNote ?? why } : {});
   for (const s of summaries) {
     const c = s.case;
@@ -130,7 +135,7 @@ export function checkGoals(summaries: readonly CaseSummary[], brokerNote: string
         limit: GOALS.minThroughputVsPgbouncer,
         unit: '×',
         status: status(v, (x) => x >= GOALS.minThroughputVsPgbouncer),
-        ...na(v, 'no broker or pgbouncer figure'),
+        ...na(v, 'no successful broker or pgbouncer run'),
       });
     }
     if (c.workload === 'select-only') {
@@ -142,7 +147,8 @@ export function checkGoals(summaries: readonly CaseSummary[], brokerNote: string
         limit: GOALS.maxBrokerCpuUsPerSelectTx,
         unit: 'µs',
         status: status(v, (x) => x <= GOALS.maxBrokerCpuUsPerSelectTx),
-        ...na(v, 'no broker CPU figure'),
+        ...ref(s.targets.pgbouncer?.cpuUsPerTx),
+        ...na(v, 'no successful broker run (or no CPU sample)'),
       });
     }
     if (c.clients === 1) {
@@ -154,7 +160,8 @@ export function checkGoals(summaries: readonly CaseSummary[], brokerNote: string
         limit: GOALS.maxAddedMsPerStatement,
         unit: 'ms',
         status: status(v, (x) => x <= GOALS.maxAddedMsPerStatement),
-        ...na(v, 'no broker or direct latency'),
+        ...ref(s.pgbouncerAddedMsPerStatement),
+        ...na(v, 'no successful broker or direct run'),
       });
     }
   }
@@ -219,16 +226,19 @@ export function renderChecks(checks: readonly GoalCheck[]): string {
     const mine = checks.filter((c) => c.goal === goal);
     const verdict = mine.some((c) => c.status === 'FAIL') ? 'FAIL' : mine.every((c) => c.status === 'PASS') ? 'PASS' : mine.some((c) => c.status === 'PASS') ? 'PASS (partly measured)' : 'n/a';
     out.push(`  ${goal}: ${verdict}`);
+    const show = (c: GoalCheck, v: number | undefined) =>
+      v === undefined ? '—' : `${fmt(v, c.unit === 'ms' ? 3 : c.unit === '×' ? 2 : 1)} ${c.unit}`;
     const rows = mine.map((c) => [
       `    ${c.status}`,
       c.caseId,
-      c.value === undefined ? '—' : `${fmt(c.value, c.unit === 'ms' ? 3 : c.unit === '×' ? 2 : 1)} ${c.unit}`,
+      show(c, c.value),
+      c.pgbouncer === undefined ? '' : `(pgbouncer: ${show(c, c.pgbouncer)})`,
     ]);
     // Without a value the reason is the same for every row: say it once.
     const notes = [...new Set(mine.filter((c) => c.value === undefined && c.note).map((c) => (c.note ?? '').split('\n')[0] ?? ''))];
-    if (mine.every((c) => c.value === undefined)) out.push(`    n/a — ${notes.join('; ')}`);
+    if (mine.every((c) => c.value === undefined && c.pgbouncer === undefined)) out.push(`    n/a — ${notes.join('; ')}`);
     else {
-      for (const r of rows) out.push(`${(r[0] ?? '').padEnd(8)}  ${(r[1] ?? '').padEnd(26)}  ${(r[2] ?? '').padStart(10)}`);
+      for (const r of rows) out.push(`${(r[0] ?? '').padEnd(8)}  ${(r[1] ?? '').padEnd(26)}  ${(r[2] ?? '').padStart(10)}  ${r[3] ?? ''}`.trimEnd());
       if (notes.length) out.push(`    (n/a: ${notes.join('; ')})`);
     }
   }

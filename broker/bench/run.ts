@@ -73,7 +73,8 @@ async function measure(
     ...(cpuUs !== undefined ? { cpuUs } : {}),
     ...(cpuUs !== undefined && s && s.transactions > 0 ? { cpuUsPerTx: cpuUs / s.transactions } : {}),
     wallMs: run.wallMs,
-    ...(run.error || health ? { error: [run.error, health].filter(Boolean).join('\n') } : {}),
+    ...(run.error ? { error: run.error } : {}),
+    ...(health ? { targetDied: health } : {}),
   };
 }
 
@@ -189,6 +190,7 @@ async function main(): Promise<number> {
           const prefix = `[${elapsed(t0)}] round ${round}/${opts.rounds}  ${String(n).padStart(3)}/${total}  ${c.id.padEnd(26)} ${t.name.padEnd(9)}`;
           if (dead.has(t.name)) {
             runs.push({ round, caseId: c.id, target: t.name, ok: false, wallMs: 0, error: `${t.name} is no longer running` });
+            log(`${prefix}  skipped (${t.name} is no longer running)`);
             continue;
           }
           await resetForWrites(database, c.workload);

@@ -13,7 +13,7 @@ export async function checkConfigFile(path: string, opts: LoadOptions = {}): Pro
   } catch (e) {
     if (isAirlockError(e)) {
       const hint = e.hint ? `\n${e.hint}` : '';
-      return { ok: false, text: `${path}: ${e.message}${hint}` };
+      return { ok: false, text: `${e.message}${hint}` };
     }
     throw e;
   }
@@ -23,22 +23,24 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n =
 
 /** A short human description of a loaded configuration; contains no secret values. */
 export function summarizeConfig(config: AirlockConfig, fileName?: string): string {
-  const lines: string[] = [];
-  lines.push(`${fileName ?? 'configuration'}: OK`);
+  const lines: string[] = [`${fileName ?? 'configuration'}: OK`];
+  const add = (label: string, text: string): void => {
+    lines.push(`  ${`${label}:`.padEnd(14)}${text}`);
+  };
 
   const pg = config.listen.postgres;
   const http = config.listen.http;
-  lines.push(`  listen:      postgres ${pg.host}:${pg.port} (${pg.tls ? 'TLS' : 'no TLS'}${pg.allowCleartextWithoutTls ? ', CLEARTEXT TOKENS ALLOWED' : ''}), http ${http.host}:${http.port}`);
-  lines.push(`  public URL:  ${config.publicUrl}`);
+  add('listen', `postgres ${pg.host}:${pg.port} (${pg.tls ? 'TLS' : 'no TLS'}${pg.allowCleartextWithoutTls ? ', CLEARTEXT TOKENS ALLOWED' : ''}), http ${http.host}:${http.port}`);
+  add('public URL', config.publicUrl);
 
   const issuers = config.identity.issuers;
-  lines.push(`  issuers:     ${issuers.length === 0 ? 'none' : issuers.map((i) => `${i.name} (${i.issuer})`).join(', ')}`);
+  add('issuers', issuers.length === 0 ? 'none' : issuers.map((i) => `${i.name} (${i.issuer})`).join(', '));
   const dev = config.identity.devProvider;
-  lines.push(dev
-    ? `  dev provider: ON at ${dev.host}:${dev.port} — ${plural(dev.users.length, 'user')}, ${plural(dev.serviceAccounts.length, 'service account')} (development only)`
-    : '  dev provider: off');
+  add('dev provider', dev
+    ? `ON at ${dev.host}:${dev.port} — ${plural(dev.users.length, 'user')}, ${plural(dev.serviceAccounts.length, 'service account')} (development only)`
+    : 'off');
 
-  lines.push(`  connections: ${config.connections.size}`);
+  add('connections', String(config.connections.size));
   for (const c of config.connections.values()) {
     const u = c.upstream;
     lines.push(`    ${c.name} → ${u.user}@${u.host}:${u.port}/${u.database} (tls ${u.tls.mode}${u.password ? ', password set' : ''}); groups: ${c.allowGroups.join(', ')}; default ${c.defaultAction}`);
@@ -46,9 +48,9 @@ export function summarizeConfig(config: AirlockConfig, fileName?: string): strin
 
   const counts = { allow: 0, approve: 0, block: 0 };
   for (const r of config.rules) counts[r.action]++;
-  lines.push(`  rules:       ${config.rules.length} (${counts.allow} allow, ${counts.approve} approve, ${counts.block} block)`);
+  add('rules', `${config.rules.length} (${counts.allow} allow, ${counts.approve} approve, ${counts.block} block)`);
 
   const rec = config.recording;
-  lines.push(`  recording:   ${rec.store === 'file' ? `file in ${rec.directory} (fsync ${rec.fsync})` : 'memory (tests only: nothing survives a restart)'}${rec.recordParameters ? ', parameters recorded' : ''}`);
+  add('recording', `${rec.store === 'file' ? `file in ${rec.directory} (fsync ${rec.fsync})` : 'memory (tests only: nothing survives a restart)'}${rec.recordParameters ? ', parameters recorded' : ''}`);
   return lines.join('\n');
 }

@@ -38,6 +38,14 @@ export const FORMATS = {
       return false;
     }
   },
+  /** An absolute URI without a fragment (RFC 6749 §3.1.2); private-use schemes such as `vscode://` are allowed (RFC 8252 §7.1). */
+  'redirect-uri': (s: string): boolean => {
+    try {
+      return new URL(s).hash === '' && !s.includes('#');
+    } catch {
+      return false;
+    }
+  },
   email: (s: string): boolean => /^[^@\s]+@[^@\s]+$/.test(s),
 } as const;
 
@@ -123,8 +131,8 @@ const devProvider = obj('A built-in OpenID Connect provider for local developmen
   }, { required: ['clientId', 'secret'] }), { default: [] }),
   clients: list('Public clients allowed to use authorization code + PKCE (the CLI, the extension, the approval page).', obj('A public OAuth client.', {
     clientId: str('OAuth client id. Unique among service accounts and clients.'),
-    redirectUris: list('Allowed redirect URIs. For loopback URIs (127.0.0.1, [::1]) any port is accepted.',
-      url('A redirect URI.'), { minItems: 1, uniqueItems: true }),
+    redirectUris: list('Allowed redirect URIs: loopback `http://127.0.0.1/...` (any port is accepted), `https://` or a private-use scheme such as `vscode://`.',
+      str('A redirect URI.', { format: 'redirect-uri', 'x-message': 'must be an absolute URI without a #fragment' }), { minItems: 1, uniqueItems: true }),
   }, { required: ['clientId', 'redirectUris'] }), {
     default: [{ clientId: 'airlock-cli', redirectUris: ['http://127.0.0.1/callback'] }],
   }),

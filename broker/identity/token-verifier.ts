@@ -86,6 +86,9 @@ function validateIssuers(issuers: readonly IssuerConfig[]): void {
   const seen: string[] = [];
   for (const i of issuers) {
     if (URL.parse(i.issuer) === null) throw new AirlockError('BRK_ERR_CONFIG_INVALID', `issuer "${i.name}": issuer must be a URL`);
+    if (!Number.isFinite(i.clockToleranceSeconds) || i.clockToleranceSeconds < 0) {
+      throw new AirlockError('BRK_ERR_CONFIG_INVALID', `issuer "${i.name}": clockToleranceSeconds must be a non-negative number`);
+    }
     if (i.audience.length === 0) {
       throw new AirlockError('BRK_ERR_CONFIG_INVALID', `issuer "${i.name}": at least one audience is required`);
     }

@@ -76,7 +76,7 @@ connections:
       user: ${upstreamUser}
 ${password ? '      password: { env: TEST_UPSTREAM_PASSWORD }' : ''}
       tls: { mode: disable }
-    allowGroups: [developers, agents, dba]
+    allowGroups: [developers, agents, dba, readonly]
     roles:
       - { group: readonly, role: airlock_ro }
     defaultAction: ${opts.defaultAction ?? 'allow'}

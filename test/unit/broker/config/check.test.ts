@@ -24,11 +24,11 @@ describe('checkConfigFile', () => {
     const { ok, text } = await checkConfigFile(path);
     expect(ok).toBe(true);
     expect(text).toContain(`${path}: OK`);
-    expect(text).toContain('connections: 1');
+    expect(text).toContain('  connections:  1');
     expect(text).toContain('local → postgres@127.0.0.1:5432/postgres (tls disable, password set)');
-    expect(text).toContain('rules:       1 (0 allow, 0 approve, 1 block)');
-    expect(text).toContain('issuers:     none');
-    expect(text).toMatch(/dev provider: ON at 127\.0\.0\.1:0 — 2 users, 1 service account/);
+    expect(text).toContain('  rules:        1 (0 allow, 0 approve, 1 block)');
+    expect(text).toContain('  issuers:      none');
+    expect(text).toMatch(/  dev provider: ON at 127\.0\.0\.1:0 — 2 users, 1 service account/);
     expect(text).not.toContain('agent-secret-value');
     expect(text).not.toContain('db-password-value');
     expect(text).not.toContain('AIRLOCK_TEST');
@@ -37,9 +37,9 @@ describe('checkConfigFile', () => {
   it('says when the dev provider is off and lists issuers', async () => {
     const { ok, text } = await checkConfigFile(join(fixturesDir, 'minimal.yaml'));
     expect(ok).toBe(true);
-    expect(text).toContain('dev provider: off');
-    expect(text).toContain('issuers:     corp (https://login.example.com/realms/corp)');
-    expect(text).toContain('recording:   file in');
+    expect(text).toContain('  dev provider: off');
+    expect(text).toContain('  issuers:      corp (https://login.example.com/realms/corp)');
+    expect(text).toContain('  recording:    file in');
   });
 
   it('lists every problem of an invalid file, without echoing the inline password', async () => {

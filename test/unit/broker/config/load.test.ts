@@ -64,7 +64,7 @@ describe('valid configurations', () => {
       enabled: true, host: '127.0.0.1', port: 0, audience: 'dev', tokenTtlSeconds: 60,
       users: [{ name: 'alice', email: 'alice@example.com', groups: ['dba'] }],
       serviceAccounts: [{ clientId: 'ci', secret: { env: 'CI_SECRET' }, groups: ['agents'] }],
-      clients: [{ clientId: 'ext', redirectUris: ['http://127.0.0.1/cb', 'https://app.example.com/cb'] }],
+      clients: [{ clientId: 'ext', redirectUris: ['http://127.0.0.1/cb', 'https://app.example.com/cb', 'vscode://airlock.airlock/auth'] }],
     };
     Object.assign(c.connections['shop-prod'], {
       description: 'Shop',
@@ -283,7 +283,9 @@ describe('wrong types, missing keys, bad values', () => {
     c.connections['shop-prod'].upstream.host = '';
     c.identity.issuers[0].algorithms = ['RS256', 'RS256'];
     c.rules = [{ name: 'r', match: { tables: [] }, action: 'block' }];
+    c.identity.devProvider = { clients: [{ clientId: 'x', redirectUris: ['http://127.0.0.1/cb#frag', 'not a uri'] }] };
     const errors = errorsOf(c);
+    expect(errors.filter((e) => /^identity\.devProvider\.clients\[0\]\.redirectUris\[[01]\]: must be an absolute URI without a #fragment/.test(e))).toHaveLength(2);
     expect(errors).toEqual(expect.arrayContaining([
       expect.stringMatching(/^connections\.shop-prod\.allowGroups: must list at least one entry/),
       expect.stringMatching(/^connections\.shop-prod\.upstream\.host: must not be empty/),

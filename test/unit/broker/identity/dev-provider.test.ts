@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { AirlockError } from '../../../../broker/errors/airlock-error.js';
 import { startDevProvider, type DevProvider } from '../../../../broker/identity/dev-provider.js';
 import { createTokenVerifier, type CachingTokenVerifier } from '../../../../broker/identity/token-verifier.js';
@@ -17,8 +17,10 @@ import {
 
 let dev: DevProvider;
 let verifier: CachingTokenVerifier;
+let consoleSpies: MockInstance[] = [];
 
 beforeAll(async () => {
+  consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((m) => vi.spyOn(console, m));
   dev = await startTestDevProvider();
   verifier = createTokenVerifier([dev.issuerConfig()]);
 });
@@ -30,18 +32,18 @@ async function discover(clientId: string, auth: oidc.ClientAuth = oidc.None()): 
   return oidc.discovery(new URL(dev.issuer), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 }
 
-async function codeFlow(user: string, scope = 'openid email profile groups'): Promise<oidc.TokenEndpointResponse> {
+async function codeFlow(user: string, scope = 'openid email profile groups', redirectUri = TEST_REDIRECT_URI): Promise<oidc.TokenEndpointResponse> {
   const config = await discover(TEST_CLIENT_ID);
   const codeVerifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const authUrl = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: TEST_REDIRECT_URI,
+    redirect_uri: redirectUri,
     scope,
     code_challenge: await oidc.calculatePKCECodeChallenge(codeVerifier),
     code_challenge_method: 'S256',
     state,
   });
-  const callback = await followAuthorization(authUrl, user);
+  const callback = await followAuthorization(authUrl, user, redirectUri);
   return oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state });
 }
 
@@ -125,6 +127,46 @@ describe('dev provider: authorization code + PKCE', () => {
     expect(decodeJwt(tokens.id_token ?? '')['groups']).toEqual(['support']);
   });
 
+  it('a loopback redirect may use any port (native client, RFC 8252)', async () => {
+    const tokens = await codeFlow('bob', 'openid', 'http://127.0.0.1:40123/callback');
+    expect(decodeJwt(tokens.id_token ?? '').sub).toBe('bob');
+  });
+
+  it('cancelling on the login page returns access_denied to the client', async () => {
+    const config = await discover(TEST_CLIENT_ID);
+    const authUrl = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: TEST_REDIRECT_URI,
+      scope: 'openid',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
+    });
+    const first = await fetch(authUrl, { redirect: 'manual' });
+    const interaction = new URL(first.headers.get('location') ?? '', dev.issuer);
+    const cookie = first.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const page = await fetch(interaction, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await page.text()).toContain('alice@example.test');
+    const cancelled = await fetch(interaction, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'cancel=1',
+    });
+    const resume = new URL(cancelled.headers.get('location') ?? '', dev.issuer);
+    const resumeCookie = [cookie, ...cancelled.headers.getSetCookie().map((c) => c.split(';')[0])].join('; ');
+    const final = await fetch(resume, { redirect: 'manual', headers: { cookie: resumeCookie } });
+    const callback = new URL(final.headers.get('location') ?? '', dev.issuer);
+    expect(callback.href.startsWith(TEST_REDIRECT_URI)).toBe(true);
+    expect(callback.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('an interaction page without its cookie is refused', async () => {
+    const res = await fetch(`${dev.issuer}/interaction/not-a-real-uid`);
+    expect(res.status).toBe(400);
+    await res.arrayBuffer();
+  });
+
   it('the login page refuses a user that is not configured', async () => {
     const config = await discover(TEST_CLIENT_ID);
     const authUrl = oidc.buildAuthorizationUrl(config, {
@@ -160,5 +202,11 @@ describe('dev provider: client credentials', () => {
   it('a wrong secret is refused', async () => {
     const config = await discover(TEST_SERVICE_ID, oidc.ClientSecretBasic('not-the-secret'));
     await expect(oidc.clientCredentialsGrant(config)).rejects.toThrow();
+  });
+});
+
+describe('dev provider: quiet', () => {
+  it('printed nothing on the console during all of the above', () => {
+    for (const spy of consoleSpies) expect(spy).not.toHaveBeenCalled();
   });
 });

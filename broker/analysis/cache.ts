@@ -1,0 +1,143 @@
+/**
+ * Two-level cache in front of `analyzeSql`.
+ *
+ * 1. Exact text → analysis (every result, failures included).
+ * 2. Normalised shape (`normalizeSync`: constants replaced by `$n`, all other text kept verbatim)
+ *    → analysis, only for successful analyses none of whose statements is `literalDependent`.
+ *    Two texts with the same shape differ only in their constants, and every fact that could
+ *    depend on a constant makes its statement `literalDependent` — so a shape hit yields exactly
+ *    the facts a full parse of that text would.
+ * 3. Full parse.
+ *
+ * Safety details of the shape level:
+ * - Texts containing `$<digit>` neither use nor feed it: normalisation numbers replaced constants
+ *   `$1, $2...` too, so `SELECT $1` (a parameter) and `SELECT 1` share a shape, and a parameter
+ *   is not accepted everywhere a constant is. Extended-protocol texts repeat verbatim anyway.
+ * - libpg-query's `normalizeSync` returns some lexer errors (unterminated string or comment, bad
+ *   escapes...) as if they were the normalised text. Such strings are never stored as shapes
+ *   (only analyses that parsed are), and no valid statement normalises to an error message, so
+ *   they can only miss and fall through to a full parse.
+ *
+ * Results are frozen and shared: hits return the stored object without copying.
+ */
+import { normalizeSync } from 'libpg-query';
+import { analyzeSql, analyzerReady } from './analyzer.js';
+import type { Analysis } from './types.js';
+
+export interface AnalysisCacheStats {
+  exactHits: number;
+  shapeHits: number;
+  misses: number;
+}
+
+export interface AnalysisCacheOptions {
+  /** Texts longer than this (UTF-16 code units) are analysed every time, never stored. */
+  readonly maxTextLength?: number;
+}
+
+const DEFAULT_MAX_TEXT_LENGTH = 64 * 1024;
+const PARAM_REF = /\$[0-9]/;
+
+/** A bounded map with least-recently-used eviction (Map keeps insertion order). */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+
+  get(key: string): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      // Refresh recency: delete + set moves the key to the end without allocating a new entry.
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, value: V): void {
+    if (this.max <= 0) return;
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.max) {
+      const oldest = this.map.keys().next();
+      if (oldest.done === true) break;
+      this.map.delete(oldest.value);
+    }
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
+
+export class AnalysisCache {
+  private readonly exact: Lru<Analysis>;
+  private readonly shapes: Lru<Analysis>;
+  private readonly maxTextLength: number;
+  private exactHits = 0;
+  private shapeHits = 0;
+  private misses = 0;
+
+  /** `maxEntries` bounds each level (exact texts and shapes) separately. */
+  constructor(maxEntries: number, options: AnalysisCacheOptions = {}) {
+    const max = Number.isFinite(maxEntries) ? Math.max(0, Math.floor(maxEntries)) : 0;
+    this.exact = new Lru(max);
+    this.shapes = new Lru(max);
+    this.maxTextLength = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
+  }
+
+  analyze(sql: string): Analysis {
+    if (typeof sql !== 'string' || sql.length > this.maxTextLength || !analyzerReady()) {
+      this.misses++;
+      return analyzeSql(sql);
+    }
+    const hit = this.exact.get(sql);
+    if (hit !== undefined) {
+      this.exactHits++;
+      return hit;
+    }
+
+    let shape: string | undefined;
+    if (sql.length > 0 && !PARAM_REF.test(sql)) {
+      try {
+        const normalized = normalizeSync(sql);
+        // Every valid text normalises to something starting like itself (a statement cannot
+        // begin with a constant); anything else is an error message in disguise.
+        if (normalized.length > 0 && normalized.charCodeAt(0) === sql.charCodeAt(0)) {
+          shape = normalized;
+        }
+      } catch {
+        // A parse failure: the full parse below produces PostgreSQL's message.
+      }
+    }
+    if (shape !== undefined) {
+      const byShape = this.shapes.get(shape);
+      if (byShape !== undefined) {
+        this.shapeHits++;
+        this.exact.set(sql, byShape);
+        return byShape;
+      }
+    }
+
+    this.misses++;
+    const analysis = analyzeSql(sql);
+    this.exact.set(sql, analysis);
+    if (shape !== undefined && analysis.ok && shareableByShape(analysis)) {
+      this.shapes.set(shape, analysis);
+    }
+    return analysis;
+  }
+
+  stats(): AnalysisCacheStats {
+    return { exactHits: this.exactHits, shapeHits: this.shapeHits, misses: this.misses };
+  }
+
+  /** Current number of entries per level (for tests and diagnostics). */
+  sizes(): { exact: number; shapes: number } {
+    return { exact: this.exact.size, shapes: this.shapes.size };
+  }
+}
+
+function shareableByShape(analysis: Analysis): boolean {
+  for (const s of analysis.statements) if (s.literalDependent) return false;
+  return true;
+}

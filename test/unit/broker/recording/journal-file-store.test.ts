@@ -1,0 +1,91 @@
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { JOURNAL_FILE, JournalFileStore } from '../../../../broker/recording/journal-file-store.js';
+import { verifyJournal } from '../../../../broker/recording/verify-journal.js';
+import { listSessions, sessionDetail } from '../../../../broker/recording/queries.js';
+import { SessionRecorder } from '../../../../broker/recording/session-recorder.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'airlock-journal-'));
+
+function startInfo() {
+  return {
+    connection: 'shop', subject: 'alice', issuer: 'https://idp', groups: ['dev'], principalKind: 'human' as const,
+    clientAddress: '127.0.0.1', tls: false, via: 'postgres' as const,
+  };
+}
+const allow = { action: 'allow' as const, rule: 'r', explanation: 'ok', hint: undefined, statementIndex: 0 };
+
+describe('journal file store', () => {
+  it('writes each record to the file before append returns', () => {
+    const d = dir();
+    const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
+    store.append({ type: 'session.end', sessionId: 's', reason: 'x', statements: 0 });
+    const text = readFileSync(join(d, JOURNAL_FILE), 'utf8');
+    expect(JSON.parse(text.trim())).toMatchObject({ seq: 1, type: 'session.end' });
+  });
+
+  it('continues the sequence after a restart and fences off a torn tail', async () => {
+    const d = dir();
+    const a = new JournalFileStore({ directory: d, fsync: 'always', syncIntervalMs: 1000 });
+    a.append({ type: 'session.end', sessionId: 's1', reason: 'x', statements: 0 });
+    a.append({ type: 'session.end', sessionId: 's2', reason: 'x', statements: 0 });
+    await a.close();
+    appendFileSync(join(d, JOURNAL_FILE), '{"seq":3,"type":"sess'); // crash mid-write
+    const warnings: string[] = [];
+    const b = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000, onWarning: (m) => warnings.push(m) });
+    expect(warnings[0]).toMatch(/torn record/);
+    const rec = b.append({ type: 'session.end', sessionId: 's3', reason: 'x', statements: 0 });
+    expect(rec.seq).toBe(3);
+    await b.close();
+    const all: unknown[] = [];
+    for await (const r of b.readAll()) all.push(r);
+    expect(all).toHaveLength(3);
+    const v = await verifyJournal(join(d, JOURNAL_FILE));
+    expect(v.ok).toBe(true);
+    expect(v.text).toMatch(/torn record from a crash at line 3/);
+  });
+
+  it('verification names the first record out of sequence', async () => {
+    const d = dir();
+    const lines = [1, 2, 4].map((seq) => JSON.stringify({ seq, type: 'session.end', sessionId: 's' })).join('\n') + '\n';
+    writeFileSync(join(d, JOURNAL_FILE), lines);
+    const v = await verifyJournal(join(d, JOURNAL_FILE));
+    expect(v.ok).toBe(false);
+    expect(v.text).toContain('line 3 has seq 4, expected 3');
+  });
+
+  it('keeps bind parameters out of the record unless configured', async () => {
+    const d = dir();
+    const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
+    const hidden = new SessionRecorder(store, 'a', false);
+    hidden.start(startInfo());
+    hidden.statement('extended', 'SELECT $1', ['select'], allow, [Buffer.from('4111111111111111')]);
+    const shown = new SessionRecorder(store, 'b', true);
+    shown.start(startInfo());
+    shown.statement('extended', 'SELECT $1', ['select'], allow, [Buffer.from('visible'), null]);
+    const text = readFileSync(join(d, JOURNAL_FILE), 'utf8');
+    expect(text).not.toContain('4111111111111111');
+    expect(text).toContain('[redacted]');
+    expect(text).toContain('"visible",null');
+  });
+
+  it('answers session queries: list, filter by subject, one session with outcomes', async () => {
+    const d = dir();
+    const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
+    const r = new SessionRecorder(store, 'sess-1', false);
+    r.start(startInfo());
+    const id = r.statement('simple', 'SELECT 1', ['select'], allow);
+    r.finished(id, performance.now(), 1);
+    r.statement('simple', 'DROP TABLE x', ['ddl'], { ...allow, action: 'block', rule: 'no-ddl' });
+    r.end('client disconnected');
+    const list = await listSessions(store, { subject: 'alice' });
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ id: 'sess-1', statements: 2, blocked: 1, endReason: 'client disconnected' });
+    expect(await listSessions(store, { subject: 'mallory' })).toHaveLength(0);
+    const detail = await sessionDetail(store, 'sess-1');
+    expect(detail?.statements[0]).toMatchObject({ text: 'SELECT 1', end: { rows: 1 } });
+    expect(detail?.statements[1]).toMatchObject({ action: 'block', rule: 'no-ddl' });
+  });
+});
