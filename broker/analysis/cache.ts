@@ -13,6 +13,9 @@
  * - Texts containing `$<digit>` neither use nor feed it: normalisation numbers replaced constants
  *   `$1, $2...` too, so `SELECT $1` (a parameter) and `SELECT 1` share a shape, and a parameter
  *   is not accepted everywhere a constant is. Extended-protocol texts repeat verbatim anyway.
+ * - Texts containing a NUL character skip it too: the WASM parser reads a C string, so only the
+ *   prefix before the NUL would be normalised (`SELECT 1\0; DROP TABLE t` would look like
+ *   `SELECT 1`). `analyzeSql` rejects such texts.
  * - libpg-query's `normalizeSync` returns some lexer errors (unterminated string or comment, bad
  *   escapes...) as if they were the normalised text. Such strings are never stored as shapes
  *   (only analyses that parsed are), and no valid statement normalises to an error message, so
@@ -97,7 +100,8 @@ export class AnalysisCache {
     }
 
     let shape: string | undefined;
-    if (sql.length > 0 && !PARAM_REF.test(sql)) {
+    // The parser reads a C string: with a NUL inside, normalisation would see only a prefix.
+    if (sql.length > 0 && !PARAM_REF.test(sql) && !sql.includes('\0')) {
       try {
         const normalized = normalizeSync(sql);
         // Every valid text normalises to something starting like itself (a statement cannot
@@ -121,7 +125,8 @@ export class AnalysisCache {
     this.misses++;
     const analysis = analyzeSql(sql);
     this.exact.set(sql, analysis);
-    if (shape !== undefined && analysis.ok && shareableByShape(analysis)) {
+    // A text without constants is its own shape: the exact level already covers it.
+    if (shape !== undefined && shape !== sql && analysis.ok && shareableByShape(analysis)) {
       this.shapes.set(shape, analysis);
     }
     return analysis;

@@ -15,6 +15,8 @@ export interface BenchOptions {
   readonly clients: readonly number[];
   /** Output JSON path, relative to the repository root unless absolute. */
   readonly out: string;
+  /** Rebuild dist/ (the bundle bin/airlock.js runs) when it is older than broker/. */
+  readonly build: boolean;
 }
 
 export interface BenchCase {
@@ -41,6 +43,7 @@ Benchmarks PostgreSQL direct vs PgBouncer (session pooling) vs the Airlock broke
   --protocols LIST     of ${PROTOCOLS.join(',')} (default: all)
   --clients LIST       client counts, default 1,16 (more than 1 client uses -j 2)
   --out FILE           JSON results, default .airlock/bench/latest.json
+  --no-build           do not rebuild dist/ (what bin/airlock.js runs) even if broker/ is newer
   -h, --help           this text
 `;
 
@@ -70,6 +73,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   let protocols: Protocol[] = [...PROTOCOLS];
   let clients: number[] = [1, 16];
   let out = '.airlock/bench/latest.json';
+  let build = true;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -84,6 +88,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--help':
         return 'help';
       case '--quick':
+        break;
+      case '--no-build':
+        build = false;
         break;
       case '--seconds':
         seconds = positiveInt(flag, value(), 3600);
@@ -116,7 +123,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   }
   // Keep the targets in their canonical order whatever order they were given in.
   targets = TARGET_NAMES.filter((t) => targets.includes(t));
-  return { seconds, rounds, scale, quick, targets, workloads, protocols, clients, out };
+  return { seconds, rounds, scale, quick, targets, workloads, protocols, clients, out, build };
 }
 
 export function buildCases(o: BenchOptions): BenchCase[] {

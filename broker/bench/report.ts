@@ -183,6 +183,20 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** Largest (max − min) / median of tps over the rounds among the case's targets: how noisy the case was. */
+export function spread(s: CaseSummary, targets: readonly TargetName[]): number | undefined {
+  const values = targets
+    .map((t) => s.targets[t])
+    .filter((st): st is TargetStats => !!st && st.okRuns > 1 && st.tps !== undefined && st.tps > 0)
+    .map((st) => ((st.tpsMax ?? 0) - (st.tpsMin ?? 0)) / (st.tps ?? 1));
+  return values.length ? Math.max(...values) : undefined;
+}
+
+function spreadOf(s: CaseSummary, targets: readonly TargetName[]): string {
+  const v = spread(s, targets);
+  return v === undefined ? '—' : `${Math.round(v * 100)}%`;
+}
+
 export function renderSummary(summaries: readonly CaseSummary[], targets: readonly TargetName[]): string {
   const has = (t: TargetName) => targets.includes(t);
   const header = [
@@ -195,6 +209,7 @@ export function renderSummary(summaries: readonly CaseSummary[], targets: readon
     ...(has('pgbouncer') ? ['pgb +ms/stmt'] : []),
     ...(has('broker') ? ['broker µs/tx'] : []),
     ...(has('pgbouncer') ? ['pgb µs/tx'] : []),
+    'spread',
   ];
   const failedMark = (st?: TargetStats) => (st && st.okRuns < st.runs ? `(${st.runs - st.okRuns} failed) ` : '');
   const rows = summaries.map((s) => {
@@ -209,6 +224,7 @@ export function renderSummary(summaries: readonly CaseSummary[], targets: readon
       ...(has('pgbouncer') ? [fmt(s.pgbouncerAddedMsPerStatement, 3)] : []),
       ...(has('broker') ? [fmt(t.broker?.cpuUsPerTx, 1)] : []),
       ...(has('pgbouncer') ? [fmt(t.pgbouncer?.cpuUsPerTx, 1)] : []),
+      spreadOf(s, targets),
     ];
   });
   const latHeader = ['case (latency, ms per transaction)', ...targets.map((t) => `${t} ms`)];

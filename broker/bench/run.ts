@@ -8,7 +8,7 @@
  * and writes everything to `.airlock/bench/latest.json`. See docs/benchmark.md.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, release, tmpdir } from 'node:os';
+import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clockTicksPerSecond, cpuSamplingAvailable, groupCpuMicros } from './cpu.js';
@@ -112,6 +112,11 @@ async function main(): Promise<number> {
   const cpuOk = cpuSamplingAvailable();
   if (!cpuOk) warn('note: /proc is not readable here (not Linux?): CPU per transaction will not be measured.');
 
+  const loadAtStart = loadavg()[0] ?? 0;
+  if (loadAtStart > cpus().length * 0.5) {
+    warn(`note: this machine is busy (1-minute load ${loadAtStart.toFixed(1)} on ${cpus().length} CPUs): expect noisy figures; see the spread column.`);
+  }
+
   const tmpRoot = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
   // The database (and pgbouncer, when we are root) run as the `postgres` OS user: let it in.
   chmodSync(tmpRoot, 0o755);
@@ -136,7 +141,7 @@ async function main(): Promise<number> {
 
     const optional: [TargetName, () => Promise<Target>][] = [
       ['pgbouncer', () => startPgbouncer({ dir: join(tmpRoot, 'pgbouncer'), database: database as Database, pgbenchBin })],
-      ['broker', () => startBroker({ repoRoot, dir: join(tmpRoot, 'broker'), database: database as Database, pgbenchBin, log })],
+      ['broker', () => startBroker({ repoRoot, dir: join(tmpRoot, 'broker'), database: database as Database, pgbenchBin, build: opts.build, log })],
     ];
     for (const [name, start] of optional) {
       if (!opts.targets.includes(name) || interrupted) continue;
@@ -223,11 +228,15 @@ async function main(): Promise<number> {
 
   const shownTargets = (['direct', 'pgbouncer', 'broker'] as const).filter((t) => opts.targets.includes(t) && status[t]?.available);
   const summaries = summarize(cases, shownTargets, runs);
-  const brokerNote = status.broker?.available ? undefined : `broker target unavailable${status.broker?.reason ? `: ${status.broker.reason}` : ''}`;
+  const brokerNote = !opts.targets.includes('broker')
+    ? 'broker not among --targets'
+    : status.broker?.available
+      ? undefined
+      : `broker target unavailable${status.broker?.reason ? `: ${status.broker.reason}` : ''}`;
   const checks = checkGoals(summaries, brokerNote);
 
   log('');
-  log(`Results (median of ${opts.rounds} round(s) × ${opts.seconds} s; tps = transactions/s; +ms/stmt = added latency per statement vs direct at 1 client; µs/tx = CPU of that process per transaction)`);
+  log(`Results (median of ${opts.rounds} round(s) × ${opts.seconds} s; tps = transactions/s; +ms/stmt = added latency per statement vs direct at 1 client; µs/tx = CPU of that process per transaction; spread = largest (max − min) / median tps over the rounds)`);
   log('');
   log(renderSummary(summaries, shownTargets));
   log('');
@@ -249,6 +258,8 @@ async function main(): Promise<number> {
       cpuCount: cpus().length,
       clockTicksPerSecond: cpuOk ? clockTicksPerSecond() : undefined,
       pgbench: await pgbenchVersion(pgbenchBin),
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: loadavg()[0],
     },
     targets: status,
     goals: GOALS,

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import type { Adapter, Configuration, IssuedToken } from 'oidc-provider';
 import type { DevProviderConfig, DevServiceAccount, DevUser } from '../config/types.js';
 import type { DevSigningKey } from './dev-keys.js';
+import { parseUrl } from './urls.js';
 
 export interface ProviderConfigInput {
   readonly cfg: DevProviderConfig;
@@ -30,8 +31,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
  * URI; the token's `aud` is `cfg.audience` either way.
  */
 export function resourceIndicatorFor(audience: string): string {
-  const url = URL.parse(audience);
-  return url !== null && !audience.includes('#') ? audience : `urn:airlock:audience:${encodeURIComponent(audience)}`;
+  return parseUrl(audience) !== undefined && !audience.includes('#') ? audience : `urn:airlock:audience:${encodeURIComponent(audience)}`;
 }
 
 /**
@@ -40,8 +40,8 @@ export function resourceIndicatorFor(audience: string): string {
  */
 function applicationType(redirectUris: readonly string[]): 'native' | 'web' {
   const native = redirectUris.every((uri) => {
-    const u = URL.parse(uri);
-    if (u === null) return false;
+    const u = parseUrl(uri);
+    if (u === undefined) return false;
     if (u.protocol === 'http:') return LOOPBACK_HOSTS.has(u.hostname);
     return u.protocol !== 'https:';
   });
@@ -106,7 +106,7 @@ export function buildProviderConfiguration(input: ProviderConfigInput): Configur
     clientBasedCORS: (_ctx: unknown, origin: string, client: CorsClient) =>
       origin !== 'null' &&
       client.clientAuthMethod === 'none' &&
-      (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
+      (client.redirectUris ?? []).some((uri) => parseUrl(uri)?.origin === origin),
     async findAccount(_ctx: unknown, sub: string) {
       const user = users.get(sub);
       if (user === undefined) return undefined;

@@ -3,6 +3,7 @@
  * demo users, public PKCE clients and service accounts from the configuration, for the demo
  * setup and for tests. Never for production: state lives in memory and keys change per start.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DevProviderConfig, IssuerConfig } from '../config/types.js';
@@ -81,8 +82,18 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** oidc-provider v9 calls `crypto.hash` (Node ≥ 20.12) and `URL.parse` (Node ≥ 20.18). */
+function assertRuntime(): void {
+  const hasHash = typeof (nodeCrypto as { hash?: unknown }).hash === 'function';
+  const hasUrlParse = typeof (URL as { parse?: unknown }).parse === 'function';
+  if (!hasHash || !hasUrlParse) {
+    throw new AirlockError('BRK_ERR_CONFIG_INVALID', `the development identity provider needs Node.js 20.18 or later (this is ${process.version})`);
+  }
+}
+
 export async function startDevProvider(cfg: DevProviderConfig, opts: DevProviderOptions = {}): Promise<DevProvider> {
   if (!cfg.enabled) throw new AirlockError('BRK_ERR_DEV_PROVIDER_OFF');
+  assertRuntime();
   const [{ Provider, errors }, key] = await Promise.all([loadOidcProvider(), generateSigningKey()]);
 
   // The issuer must name the real port, so listen first and build the provider afterwards.

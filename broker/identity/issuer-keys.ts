@@ -6,6 +6,7 @@
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from 'jose';
 import type { IssuerConfig } from '../config/types.js';
 import { AirlockError } from '../errors/airlock-error.js';
+import { parseUrl } from './urls.js';
 
 export interface IssuerKeyOptions {
   readonly fetch?: typeof fetch;
@@ -34,8 +35,8 @@ export function discoveryUrl(issuer: string): string {
 
 function parseHttpUrl(value: unknown): URL | undefined {
   if (typeof value !== 'string') return undefined;
-  const url = URL.parse(value);
-  return url !== null && (url.protocol === 'https:' || url.protocol === 'http:') ? url : undefined;
+  const url = parseUrl(value);
+  return url !== undefined && (url.protocol === 'https:' || url.protocol === 'http:') ? url : undefined;
 }
 
 async function discoverJwksUri(issuer: IssuerConfig, opts: IssuerKeyOptions): Promise<URL> {

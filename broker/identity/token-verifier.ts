@@ -14,6 +14,7 @@ import { toPrincipal } from './claims.js';
 import { issuerKeyResolver, sameIssuer } from './issuer-keys.js';
 import { sanitizedCause, toAirlockError } from './jwt-errors.js';
 import type { Principal, TokenVerifier } from './types.js';
+import { parseUrl } from './urls.js';
 import { tokenKey, VerificationCache } from './verification-cache.js';
 
 /** Longest token accepted, in characters; real ID/access tokens are a few KiB. */
@@ -85,7 +86,7 @@ async function verifyWithEachKey(e: errors.JWKSMultipleMatchingKeys, token: stri
 function validateIssuers(issuers: readonly IssuerConfig[]): void {
   const seen: string[] = [];
   for (const i of issuers) {
-    if (URL.parse(i.issuer) === null) throw new AirlockError('BRK_ERR_CONFIG_INVALID', `issuer "${i.name}": issuer must be a URL`);
+    if (parseUrl(i.issuer) === undefined) throw new AirlockError('BRK_ERR_CONFIG_INVALID', `issuer "${i.name}": issuer must be a URL`);
     if (!Number.isFinite(i.clockToleranceSeconds) || i.clockToleranceSeconds < 0) {
       throw new AirlockError('BRK_ERR_CONFIG_INVALID', `issuer "${i.name}": clockToleranceSeconds must be a non-negative number`);
     }

@@ -55,7 +55,7 @@ export class SessionPolicy {
   private decideOne(s: StatementSummary, index: number): Decision {
     const builtIn = checkBuiltIns(s, this.roleLocked);
     if (builtIn) {
-      return { action: 'block', rule: builtIn.rule, explanation: builtIn.explanation, hint: builtIn.hint, statementIndex: index };
+      return { action: 'block', rule: builtIn.rule, explanation: `rule "${builtIn.rule}" (block): ${builtIn.explanation}`, hint: builtIn.hint, statementIndex: index };
     }
     let best: Decision | undefined;
     for (const rule of this.rules) {
@@ -72,7 +72,7 @@ export class SessionPolicy {
     return {
       action,
       rule: `default:${this.connection.name}`,
-      explanation: `${what}; connection "${this.connection.name}" defaults to ${action}`,
+      explanation: `rule "default:${this.connection.name}" (${action}): ${what}; the connection's default action applies`,
       hint: action === 'allow' ? undefined : 'Ask the broker operator for a rule that allows this statement.',
       statementIndex: index,
     };

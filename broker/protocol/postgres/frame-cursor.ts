@@ -14,6 +14,7 @@ export class FrameCursor {
   pos = 5;
   /** One past the last byte of the frame. */
   readonly end: number;
+  /** The whole frame being read. */
   readonly frame: Buffer;
   private readonly label: string;
 

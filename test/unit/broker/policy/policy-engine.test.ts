@@ -57,7 +57,7 @@ describe('policy engine', () => {
     const d = decide([stmt({ kind: 'ddl', node: 'CreateStmt' })]);
     expect(d.action).toBe('block');
     expect(d.rule).toBe('default:shop');
-    expect(d.explanation).toContain('defaults to block');
+    expect(d.explanation).toContain('default action');
     expect(decide([stmt({ kind: 'ddl' })], ['dev'], 'human', false, 'allow').action).toBe('allow');
   });
 
