@@ -186,8 +186,11 @@ export class ProxySession implements FrameSink {
       case FrontendCode.CopyFail:
         return this.forward(frame);
       case FrontendCode.Terminate:
+        // Answers to what came before Terminate still flow back; the database closes after it.
         this.forward(frame);
-        return this.close('client terminated the session');
+        this.client.pause();
+        setTimeout(() => this.close('client terminated the session'), 5000).unref();
+        return;
       case FrontendCode.FunctionCall:
         // The fastpath interface calls a function by OID, out of sight of the analyser.
         return this.refuse(this.errorFields(new AirlockError('BRK_ERR_FUNCTION_CALL')), 'simple', '<fastpath function call>', []);

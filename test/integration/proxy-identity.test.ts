@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTestBroker } from '../support/broker-harness.js';
+import { runProcess } from '../support/run-process.js';
 
 async function connectError(config: pg.ClientConfig): Promise<pg.DatabaseError> {
   const c = new pg.Client(config);
@@ -56,8 +57,11 @@ describe('who may connect', () => {
       expect(opt.message).toMatch(/role cannot be set/);
       const repl = await connectError({ ...base, replication: 'database' } as pg.ClientConfig);
       expect(repl.message).toMatch(/replication/);
-      const enc = await connectError({ ...base, client_encoding: 'SJIS' });
-      expect(enc.message).toMatch(/client encoding refused/);
+      const enc = await runProcess('psql', ['-XAtc', 'SELECT 1', `host=127.0.0.1 port=${b.port} dbname=testdb user=alice sslmode=disable`], {
+        env: { ...process.env, PGPASSWORD: base.password, PGCLIENTENCODING: 'SJIS' },
+      });
+      expect(enc.status).not.toBe(0);
+      expect(enc.stderr).toMatch(/client encoding refused/);
       const ok = new pg.Client({ ...base, options: '-c statement_timeout=5000' });
       await ok.connect();
       expect((await ok.query('SHOW statement_timeout')).rows[0].statement_timeout).toBe('5s');
@@ -135,8 +139,8 @@ describe('TLS', () => {
     const b = await startTestBroker();
     try {
       const token = await b.token('alice', ['developers']);
-      const out = execFileSync('psql', ['-XAtc', 'SELECT 7', `host=127.0.0.1 port=${b.port} dbname=testdb user=alice sslmode=prefer`], { env: { ...process.env, PGPASSWORD: token }, encoding: 'utf8' });
-      expect(out.trim()).toBe('7');
+      const r = await runProcess('psql', ['-XAtc', 'SELECT 7', `host=127.0.0.1 port=${b.port} dbname=testdb user=alice sslmode=prefer`], { env: { ...process.env, PGPASSWORD: token } });
+      expect(r.stdout.trim()).toBe('7');
     } finally {
       await b[Symbol.asyncDispose]();
     }

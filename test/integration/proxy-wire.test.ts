@@ -3,12 +3,12 @@
  * cancellation; malformed, oversized and undecodable input gets a clear error, never a crash
  * or a hang, and the broker keeps serving other sessions.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import * as fw from '../../broker/protocol/postgres/frontend-writer.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { psql } from '../support/run-process.js';
 
 let b: TestBroker;
 beforeAll(async () => {
@@ -17,16 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await b[Symbol.asyncDispose]();
 });
-
-function psql(token: string, args: string[], input?: string): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync('psql', ['-X', '-v', 'ON_ERROR_STOP=1', `host=127.0.0.1 port=${b.port} dbname=testdb user=bob sslmode=disable`, ...args], {
-    env: { ...process.env, PGPASSWORD: token },
-    encoding: 'utf8',
-    input,
-    timeout: 20_000,
-  });
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
-}
 
 /** Sends raw bytes after a proper start-up and returns everything the broker answers until it closes. */
 async function rawSession(token: string, payload: Buffer): Promise<Buffer> {
@@ -61,7 +51,7 @@ async function rawSession(token: string, payload: Buffer): Promise<Buffer> {
 describe('real clients', () => {
   it('psql runs a script with COPY FROM STDIN and COPY TO STDOUT', async () => {
     const token = await b.token('bob', ['dba']);
-    const r = psql(token, ['-f', '-'], `
+    const r = await psql(b.port, 'bob', token, ['-f', '-'], `
 CREATE TABLE IF NOT EXISTS copy_target (id int, note text);
 COPY copy_target FROM STDIN WITH (FORMAT csv);
 1,one
@@ -78,7 +68,7 @@ COPY (SELECT id, note FROM copy_target ORDER BY id) TO STDOUT WITH (FORMAT csv);
   it('streams a COPY FROM larger than the maximum message size', async () => {
     const token = await b.token('bob', ['dba']);
     const rows = Array.from({ length: 20000 }, (_, i) => `${i},${'y'.repeat(40)}`).join('\n');
-    const r = psql(token, ['-c', 'CREATE TABLE IF NOT EXISTS copy_big (id int, note text)', '-c', 'COPY copy_big FROM STDIN WITH (FORMAT csv)', '-c', 'SELECT count(*) FROM copy_big'], rows + '\n\\.\n');
+    const r = await psql(b.port, 'bob', token, ['-c', 'CREATE TABLE IF NOT EXISTS copy_big (id int, note text)', '-c', 'COPY copy_big FROM STDIN WITH (FORMAT csv)', '-c', 'SELECT count(*) FROM copy_big'], rows + '\n\\.\n');
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('20000');
   });
@@ -156,12 +146,8 @@ describe('bad input', () => {
 
   it('psql shows the rule and hint for a refused statement', async () => {
     const token = await b.token('alice', ['agents']);
-    const r = spawnSync('psql', ['-X', `host=127.0.0.1 port=${b.port} dbname=testdb user=alice sslmode=disable`, '-c', 'DROP TABLE items'], {
-      env: { ...process.env, PGPASSWORD: token },
-      encoding: 'utf8',
-    });
+    const r = await psql(b.port, 'alice', token, ['-c', 'DROP TABLE items']);
     expect(r.stderr).toContain('no-ddl-for-agents');
     expect(r.stderr).toContain('HINT:  Ask a DBA');
-    void execFileSync;
   });
 });
