@@ -177,7 +177,7 @@ const ruleMatch = obj('Conditions, all of which must hold for the rule to apply.
   copyProgram: { type: 'boolean', description: 'Match (true) or exclude (false) `COPY ... PROGRAM`.' },
 });
 
-const rule = obj('A policy rule. Rules are evaluated in order; the first that matches decides.', {
+const rule = obj('A policy rule. Every matching rule counts; the most severe action wins (block > approve > allow).', {
   name: str('Unique rule name, recorded with every decision.', { maxLength: 100 }),
   description: str('What the rule is for.'),
   match: ruleMatch,
@@ -211,7 +211,7 @@ export const configSchema: JsonSchema = {
       },
       additionalProperties: connection,
     },
-    rules: list('Policy rules, evaluated in order; the first match decides. Statements no rule matches get the connection\'s `defaultAction`.', rule, { default: [] }),
+    rules: list('Policy rules; the most severe matching action wins. Statements no rule matches get the connection\'s `defaultAction`.', rule, { default: [] }),
     recording: obj('The audit record of every statement and decision.', {
       store: { type: 'string', enum: ['file', 'memory'], default: 'file', description: '`file`: append-only journal on disk; `memory`: kept in memory, for tests only.' },
       directory: str('Directory of the journal; relative paths are resolved against the configuration file\'s directory.', { default: '.airlock/recordings' }),
