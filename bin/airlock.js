@@ -9,4 +9,10 @@ if (!existsSync(fileURLToPath(bundle))) {
   process.exit(2);
 }
 const { main } = await import(bundle.href);
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// The PostgreSQL parser's WebAssembly runtime sets process.exitCode when it winds down;
+// ours is decided here and re-asserted last.
+process.exitCode = code;
+process.on('exit', () => {
+  process.exitCode = code;
+});

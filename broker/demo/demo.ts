@@ -4,7 +4,7 @@
  * the URLs and a ready-to-paste psql command.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { parseConfig } from '../config/load.js';
@@ -25,6 +25,7 @@ export const DEFAULT_DEMO_PORTS: DemoPorts = { postgres: 6432, http: 8484, idp: 
 export async function startDemo(log: Logger, ports: DemoPorts = DEFAULT_DEMO_PORTS, home = resolve('.airlock', 'demo')): Promise<{ broker: RunningBroker; stop(): Promise<void> }> {
   // 0711: the embedded server runs as the `postgres` user when we are root and must traverse it.
   mkdirSync(home, { recursive: true, mode: 0o711 });
+  chmodSync(home, 0o711);
   const password = readOrCreateSecret(join(home, 'db-password'));
   const ciSecret = readOrCreateSecret(join(home, 'ci-secret'));
   progress('starting the embedded PostgreSQL');
