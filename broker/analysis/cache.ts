@@ -9,6 +9,10 @@
  *    the facts a full parse of that text would.
  * 3. Full parse.
  *
+ * Before level 2, texts in the narrow form of `numeric-shape.ts` (no quotes, comments or `$`,
+ * only integer constants) are looked up by a key computed in JavaScript, which saves the WASM
+ * normalisation on the simple-protocol hot path. The same sharing rule applies.
+ *
  * Safety details of the shape level:
  * - Texts containing `$<digit>` neither use nor feed it: normalisation numbers replaced constants
  *   `$1, $2...` too, so `SELECT $1` (a parameter) and `SELECT 1` share a shape, and a parameter
@@ -25,6 +29,7 @@
  */
 import { normalizeSync } from 'libpg-query';
 import { analyzeSql, analyzerReady } from './analyzer.js';
+import { numericShapeKey } from './numeric-shape.js';
 import type { Analysis } from './types.js';
 
 export interface AnalysisCacheStats {
@@ -75,6 +80,7 @@ class Lru<V> {
 export class AnalysisCache {
   private readonly exact: Lru<Analysis>;
   private readonly shapes: Lru<Analysis>;
+  private readonly numericShapes: Lru<Analysis>;
   private readonly maxTextLength: number;
   private exactHits = 0;
   private shapeHits = 0;
@@ -85,6 +91,7 @@ export class AnalysisCache {
     const max = Number.isFinite(maxEntries) ? Math.max(0, Math.floor(maxEntries)) : 0;
     this.exact = new Lru(max);
     this.shapes = new Lru(max);
+    this.numericShapes = new Lru(max);
     this.maxTextLength = options.maxTextLength ?? DEFAULT_MAX_TEXT_LENGTH;
   }
 
@@ -97,6 +104,16 @@ export class AnalysisCache {
     if (hit !== undefined) {
       this.exactHits++;
       return hit;
+    }
+
+    const numeric = numericShapeKey(sql);
+    if (numeric !== undefined) {
+      const byNumeric = this.numericShapes.get(numeric);
+      if (byNumeric !== undefined) {
+        // Not copied into the exact level: these texts rarely repeat verbatim.
+        this.shapeHits++;
+        return byNumeric;
+      }
     }
 
     let shape: string | undefined;
@@ -126,8 +143,9 @@ export class AnalysisCache {
     const analysis = analyzeSql(sql);
     this.exact.set(sql, analysis);
     // A text without constants is its own shape: the exact level already covers it.
-    if (shape !== undefined && shape !== sql && analysis.ok && shareableByShape(analysis)) {
-      this.shapes.set(shape, analysis);
+    if (analysis.ok && shareableByShape(analysis)) {
+      if (shape !== undefined && shape !== sql) this.shapes.set(shape, analysis);
+      if (numeric !== undefined) this.numericShapes.set(numeric, analysis);
     }
     return analysis;
   }
@@ -137,8 +155,8 @@ export class AnalysisCache {
   }
 
   /** Current number of entries per level (for tests and diagnostics). */
-  sizes(): { exact: number; shapes: number } {
-    return { exact: this.exact.size, shapes: this.shapes.size };
+  sizes(): { exact: number; shapes: number; numericShapes: number } {
+    return { exact: this.exact.size, shapes: this.shapes.size, numericShapes: this.numericShapes.size };
   }
 }
 

@@ -143,7 +143,7 @@ describe('AnalysisCache', () => {
     expect(small.analyze(sql)).toStrictEqual(analyzeSql(sql));
     small.analyze(sql);
     expect(small.stats()).toEqual({ exactHits: 0, shapeHits: 0, misses: 2 });
-    expect(small.sizes()).toEqual({ exact: 0, shapes: 0 });
+    expect(small.sizes()).toEqual({ exact: 0, shapes: 0, numericShapes: 0 });
   });
 
   it('answers empty and comment-only texts', () => {

@@ -11,7 +11,7 @@ describe('analyzer before initialisation', () => {
 
     const cache = new AnalysisCache(10);
     expect(cache.analyze('SELECT 1').ok).toBe(false);
-    expect(cache.sizes()).toEqual({ exact: 0, shapes: 0 });
+    expect(cache.sizes()).toEqual({ exact: 0, shapes: 0, numericShapes: 0 });
 
     await Promise.all([initAnalyzer(), initAnalyzer()]);
     expect(analyzerReady()).toBe(true);
