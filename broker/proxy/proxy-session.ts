@@ -58,7 +58,8 @@ export class ProxySession implements FrameSink {
   private readonly relay: UpstreamRelay;
   /** Protocol-level prepared statements and portals (extended query protocol). */
   private readonly statements = new Map<string, PreparedStatement>();
-  private readonly portals = new Map<string, { statement: string; params: (Buffer | null)[] }>();
+  /** Bound portals: statement name, and the parameters (copied only when they are recorded in clear). */
+  private readonly portals = new Map<string, { statement: string; params: (Buffer | null)[] | number }>();
   /** After a refused Parse, client messages are dropped until Sync, as the server would. */
   private skipUntilSync = false;
   /** Sync units sent to the database (each answered by one ReadyForQuery). */
@@ -125,15 +126,27 @@ export class ProxySession implements FrameSink {
     this.opts.onClose(reason);
   }
 
+  /**
+   * Messages forwarded while handling a chunk stay corked in the upstream socket until the
+   * records of their statements are written: record before forward, one write per chunk.
+   */
   private onClientData(chunk: Buffer): void {
     this.upstream.cork();
     try {
       this.reader.feed(chunk, this);
     } catch (e) {
       this.onClientError(e);
-    } finally {
-      this.upstream.uncork();
     }
+    try {
+      this.opts.recorder.flush();
+    } catch (e) {
+      // Fail closed: nothing recorded, nothing forwarded. Destroying drops the corked messages.
+      this.opts.log.error('recording failed; session ended before forwarding', { error: (e as Error).message });
+      this.upstream.destroy();
+      this.fatal(new AirlockError('BRK_ERR_RECORDING_FAILED'), 'recording failed');
+      return;
+    }
+    this.upstream.uncork();
   }
 
   private onClientError(e: unknown): void {
@@ -238,8 +251,9 @@ export class ProxySession implements FrameSink {
 
   private onBind(frame: Buffer): void {
     if (this.skipUntilSync) return;
-    const b = parseBind(frame);
-    this.portals.set(b.portal, { statement: b.statement, params: b.params });
+    const b = parseBind(frame, this.decoding);
+    const params = this.opts.recorder.recordParameters ? b.params.map((p) => (p ? Buffer.from(p) : null)) : b.params.length;
+    this.portals.set(b.portal, { statement: b.statement, params });
     this.forward(frame);
   }
 
@@ -266,7 +280,7 @@ export class ProxySession implements FrameSink {
   }
 
   /** Records before forwarding; if recording fails, the statement is refused (fail closed). */
-  private record(protocol: 'simple' | 'extended', sql: string, gate: GateResult, params?: (Buffer | null)[]): number | undefined {
+  private record(protocol: 'simple' | 'extended', sql: string, gate: GateResult, params?: (Buffer | null)[] | number): number | undefined {
     try {
       return this.opts.recorder.statement(protocol, sql, gate.kinds, gate.decision, params);
     } catch (e) {

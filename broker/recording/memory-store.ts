@@ -12,6 +12,8 @@ export class MemoryStore implements RecordStore {
     return full;
   }
 
+  flush(): void {}
+
   async *readAll(): AsyncIterable<AuditRecord> {
     yield* this.records.slice();
   }

@@ -5,8 +5,13 @@
 import type { AuditRecord, NewRecord } from './records.js';
 
 export interface RecordStore {
-  /** Synchronous on purpose: the proxy records before it forwards, without yielding the loop. */
+  /**
+   * Queues the record (synchronous, no I/O). It reaches the store at the next `flush()`, which
+   * the proxy calls before it releases the messages it recorded, or on the next loop turn.
+   */
   append(record: NewRecord): AuditRecord;
+  /** Writes every queued record; throws BRK_ERR_RECORDING_FAILED if it cannot. */
+  flush(): void;
   /** Every record, oldest first. */
   readAll(): AsyncIterable<AuditRecord>;
   close(): Promise<void>;

@@ -14,20 +14,26 @@ export class SessionRecorder {
   constructor(
     private readonly store: RecordStore,
     readonly sessionId: string,
-    private readonly recordParameters: boolean,
+    readonly recordParameters: boolean,
   ) {}
 
   start(info: SessionStartInfo): void {
     this.store.append({ type: 'session.start', sessionId: this.sessionId, ...info });
+    this.store.flush();
   }
 
-  /** Writes the statement and its decision; throws BRK_ERR_RECORDING_FAILED if it cannot. */
+  /** Writes what was recorded so far; throws BRK_ERR_RECORDING_FAILED if it cannot. */
+  flush(): void {
+    this.store.flush();
+  }
+
+  /** Queues the statement and its decision; `flush()` writes it before the statement is released. */
   statement(
     protocol: StatementRecord['protocol'],
     text: string,
     kinds: readonly string[],
     decision: Decision,
-    params?: readonly (Buffer | null)[],
+    params?: readonly (Buffer | null)[] | number,
   ): number {
     const statementId = ++this.statements;
     const rec: NewRecord = {
@@ -40,7 +46,7 @@ export class SessionRecorder {
       action: decision.action,
       rule: decision.rule,
       explanation: decision.explanation,
-      ...(params && params.length ? { parameters: this.recordParameters ? params.map(paramText) : '[redacted]' } : {}),
+      ...parametersField(params, this.recordParameters),
     };
     this.store.append(rec);
     return statementId;
@@ -60,6 +66,13 @@ export class SessionRecorder {
   end(reason: string): void {
     this.store.append({ type: 'session.end', sessionId: this.sessionId, reason, statements: this.statements });
   }
+}
+
+/** Parameters in clear only when configured; otherwise just the fact that there were some. */
+function parametersField(params: readonly (Buffer | null)[] | number | undefined, inClear: boolean): Pick<StatementRecord, 'parameters'> {
+  if (params === undefined || params === 0 || (typeof params !== 'number' && params.length === 0)) return {};
+  if (!inClear || typeof params === 'number') return { parameters: '[redacted]' };
+  return { parameters: params.map(paramText) };
 }
 
 function paramText(p: Buffer | null): string | null {

@@ -18,11 +18,17 @@ function startInfo() {
 const allow = { action: 'allow' as const, rule: 'r', explanation: 'ok', hint: undefined, statementIndex: 0 };
 
 describe('journal file store', () => {
-  it('writes each record to the file before append returns', () => {
+  it('writes queued records with one write at flush, and by itself on the next loop turn', async () => {
     const d = dir();
     const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
     store.append({ type: 'session.end', sessionId: 's', reason: 'x', statements: 0 });
-    const text = readFileSync(join(d, JOURNAL_FILE), 'utf8');
+    expect(readFileSync(join(d, JOURNAL_FILE), 'utf8')).toBe('');
+    store.flush();
+    expect(readFileSync(join(d, JOURNAL_FILE), 'utf8').split('\n')).toHaveLength(2);
+    store.append({ type: 'session.end', sessionId: 't', reason: 'x', statements: 0 });
+    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(join(d, JOURNAL_FILE), 'utf8').split('\n')).toHaveLength(3);
+    const text = readFileSync(join(d, JOURNAL_FILE), 'utf8').split('\n')[0]!;
     expect(JSON.parse(text.trim())).toMatchObject({ seq: 1, type: 'session.end' });
   });
 
@@ -31,7 +37,7 @@ describe('journal file store', () => {
     const a = new JournalFileStore({ directory: d, fsync: 'always', syncIntervalMs: 1000 });
     a.append({ type: 'session.end', sessionId: 's1', reason: 'x', statements: 0 });
     a.append({ type: 'session.end', sessionId: 's2', reason: 'x', statements: 0 });
-    await a.close();
+    await a.close(); // flushes
     appendFileSync(join(d, JOURNAL_FILE), '{"seq":3,"type":"sess'); // crash mid-write
     const warnings: string[] = [];
     const b = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000, onWarning: (m) => warnings.push(m) });
@@ -61,10 +67,11 @@ describe('journal file store', () => {
     const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
     const hidden = new SessionRecorder(store, 'a', false);
     hidden.start(startInfo());
-    hidden.statement('extended', 'SELECT $1', ['select'], allow, [Buffer.from('4111111111111111')]);
+    hidden.statement('extended', 'SELECT $1', ['select'], allow, 1);
     const shown = new SessionRecorder(store, 'b', true);
     shown.start(startInfo());
     shown.statement('extended', 'SELECT $1', ['select'], allow, [Buffer.from('visible'), null]);
+    store.flush();
     const text = readFileSync(join(d, JOURNAL_FILE), 'utf8');
     expect(text).not.toContain('4111111111111111');
     expect(text).toContain('[redacted]');
