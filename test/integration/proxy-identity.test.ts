@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { startTestBroker } from '../support/broker-harness.js';
 import { runProcess } from '../support/run-process.js';
@@ -120,6 +120,31 @@ describe('upstream credentials and roles', () => {
 });
 
 describe('TLS', () => {
+  it('speaks TLS to the database when configured, verifying it with verify-full', async () => {
+    const db = inject('pg');
+    for (const tls of ['{ mode: require }', `{ mode: verify-full, caFile: ${db.tlsCertFile}, serverName: localhost }`]) {
+      const b = await startTestBroker({ upstreamTls: tls });
+      try {
+        const c = await b.client('alice', ['developers']);
+        const r = await c.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+        expect(r.rows[0].ssl, tls).toBe(true);
+      } finally {
+        await b[Symbol.asyncDispose]();
+      }
+    }
+  });
+
+  it('refuses a database whose certificate does not verify', async () => {
+    const b = await startTestBroker({ upstreamTls: '{ mode: verify-full, serverName: localhost }' });
+    try {
+      const e = await connectError({ host: '127.0.0.1', port: b.port, user: 'alice', database: 'testdb', password: await b.token('alice', ['developers']) });
+      expect(e.code).toBe('08006');
+      expect(e.message).toMatch(/TLS to the database failed/);
+    } finally {
+      await b[Symbol.asyncDispose]();
+    }
+  });
+
   it('answers SSLRequest with TLS when a certificate is configured', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-tls-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });

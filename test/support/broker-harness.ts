@@ -27,6 +27,8 @@ export interface TestBrokerOptions {
   readonly postgresListen?: string;
   readonly upstreamUser?: 'superuser' | 'md5' | 'trust';
   readonly extraConnections?: string;
+  /** YAML flow mapping for `upstream.tls`, default `{ mode: disable }`. */
+  readonly upstreamTls?: string;
 }
 
 export const DEFAULT_RULES = `
@@ -75,7 +77,7 @@ connections:
       database: ${db.database}
       user: ${upstreamUser}
 ${password ? '      password: { env: TEST_UPSTREAM_PASSWORD }' : ''}
-      tls: { mode: disable }
+      tls: ${opts.upstreamTls ?? '{ mode: disable }'}
     allowGroups: [developers, agents, dba, readonly]
     roles:
       - { group: readonly, role: airlock_ro }
