@@ -46,9 +46,10 @@ describe('AnalysisCache', () => {
     expect(cache.stats()).toEqual({ exactHits: 0, shapeHits: 1, misses: 1 });
     expect(second).toBe(first);
     expect(second).toStrictEqual(analyzeSql(other));
-    // The shape hit is remembered as an exact entry too.
+    // Shape hits are not copied into the exact level (such texts rarely repeat verbatim).
     cache.analyze(other);
-    expect(cache.stats()).toEqual({ exactHits: 1, shapeHits: 1, misses: 1 });
+    expect(cache.stats()).toEqual({ exactHits: 0, shapeHits: 2, misses: 1 });
+    expect(cache.sizes().exact).toBe(1);
   });
 
   it('never shares a literal-dependent analysis by shape', () => {
@@ -200,5 +201,21 @@ describe('AnalysisCache', () => {
       expect(cache.analyze(sql)).toStrictEqual(analyzeSql(sql));
     }
     expect(cache.stats().exactHits).toBeGreaterThan(0);
+  });
+});
+
+describe('AnalysisCache bounds', () => {
+  it('keeps a hot key while unique texts churn through a full cache, within the bound', () => {
+    const cache = new AnalysisCache(1_000);
+    const hot = 'SELECT 1 FROM hot';
+    cache.analyze(hot);
+    for (let i = 0; i < 5_000; i++) {
+      cache.analyze(`SELECT c${i} FROM t`);
+      if (i % 100 === 0) cache.analyze(hot);
+    }
+    const before = cache.stats().exactHits;
+    cache.analyze(hot);
+    expect(cache.stats().exactHits).toBe(before + 1);
+    expect(cache.sizes().exact).toBeLessThanOrEqual(1_000);
   });
 });
