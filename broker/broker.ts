@@ -18,6 +18,7 @@ import { ActiveSessions } from './proxy/active-sessions.js';
 import type { BrokerContext } from './proxy/broker-context.js';
 import { CancelRegistry } from './proxy/cancel-registry.js';
 import { handleClient } from './proxy/client-connection.js';
+import { ReleaseBatch } from './proxy/release-batch.js';
 import { JournalFileStore } from './recording/journal-file-store.js';
 import { MemoryStore } from './recording/memory-store.js';
 import type { RecordStore } from './recording/record-store.js';
@@ -66,6 +67,7 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
       store,
       cancels: new CancelRegistry(),
       sessions,
+      release: new ReleaseBatch(store),
       tls: config.listen.postgres.tls
         ? createSecureContext({ cert: readFileSync(config.listen.postgres.tls.certFile), key: readFileSync(config.listen.postgres.tls.keyFile) })
         : undefined,

@@ -8,6 +8,7 @@ import type { PolicyEngine } from '../policy/policy-engine.js';
 import type { RecordStore } from '../recording/record-store.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import type { ActiveSessions } from './active-sessions.js';
+import type { ReleaseBatch } from './release-batch.js';
 
 export interface BrokerContext {
   readonly config: AirlockConfig;
@@ -17,6 +18,8 @@ export interface BrokerContext {
   readonly store: RecordStore;
   readonly cancels: CancelRegistry;
   readonly sessions: ActiveSessions;
+  /** One journal write per event-loop turn before forwarded messages are released. */
+  readonly release: ReleaseBatch;
   readonly tls: SecureContext | undefined;
   readonly log: Logger;
 }

@@ -71,6 +71,7 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
     upstream: upstream.socket,
     gate,
     recorder: a.recorder,
+    release: ctx.release,
     maxMessageBytes: ctx.config.listen.postgres.maxMessageBytes,
     clientEncoding: upstream.parameters.get('client_encoding') ?? 'UTF8',
     log: ctx.log,

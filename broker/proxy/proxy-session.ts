@@ -30,6 +30,7 @@ import {
 import type { SessionRecorder } from '../recording/session-recorder.js';
 import { BlockedStatements } from './blocked-statements.js';
 import { ExecutionTracker } from './execution-tracker.js';
+import type { Releasable, ReleaseBatch } from './release-batch.js';
 import { UpstreamRelay } from './upstream-relay.js';
 import type { GateResult, StatementGate } from './statement-gate.js';
 
@@ -38,6 +39,7 @@ export interface ProxySessionOptions {
   readonly upstream: Socket;
   readonly gate: StatementGate;
   readonly recorder: SessionRecorder;
+  readonly release: ReleaseBatch;
   readonly maxMessageBytes: number;
   readonly clientEncoding: string;
   readonly log: Logger;
@@ -49,7 +51,7 @@ interface PreparedStatement {
   readonly gate: GateResult;
 }
 
-export class ProxySession implements FrameSink {
+export class ProxySession implements FrameSink, Releasable {
   private readonly client: Socket;
   private readonly upstream: Socket;
   private readonly reader: FrameReader;
@@ -66,6 +68,9 @@ export class ProxySession implements FrameSink {
   private unitsSent = 0;
   decoding: TextDecoding;
   private closed = false;
+  /** Corks on the upstream socket not yet released, and whether a release is queued. */
+  private corks = 0;
+  private releaseQueued = false;
 
   constructor(private readonly opts: ProxySessionOptions) {
     this.client = opts.client;
@@ -128,25 +133,36 @@ export class ProxySession implements FrameSink {
 
   /**
    * Messages forwarded while handling a chunk stay corked in the upstream socket until the
-   * records of their statements are written: record before forward, one write per chunk.
+   * records of their statements are written (see release-batch.ts): record before forward.
    */
   private onClientData(chunk: Buffer): void {
     this.upstream.cork();
+    this.corks++;
     try {
       this.reader.feed(chunk, this);
     } catch (e) {
       this.onClientError(e);
     }
-    try {
-      this.opts.recorder.flush();
-    } catch (e) {
-      // Fail closed: nothing recorded, nothing forwarded. Destroying drops the corked messages.
-      this.opts.log.error('recording failed; session ended before forwarding', { error: (e as Error).message });
-      this.upstream.destroy();
-      this.fatal(new AirlockError('BRK_ERR_RECORDING_FAILED'), 'recording failed');
-      return;
+    if (!this.releaseQueued) {
+      this.releaseQueued = true;
+      this.opts.release.defer(this);
     }
-    this.upstream.uncork();
+  }
+
+  release(): void {
+    this.releaseQueued = false;
+    while (this.corks > 0) {
+      this.corks--;
+      this.upstream.uncork();
+    }
+  }
+
+  failClosed(error: unknown): void {
+    this.releaseQueued = false;
+    this.opts.log.error('recording failed; session ended before forwarding', { error: (error as Error)?.message });
+    // Destroying the corked socket drops what was forwarded: nothing recorded, nothing sent.
+    this.upstream.destroy();
+    this.fatal(new AirlockError('BRK_ERR_RECORDING_FAILED'), 'recording failed');
   }
 
   private onClientError(e: unknown): void {

@@ -54,14 +54,16 @@ export class JournalFileStore implements RecordStore {
     }
   }
 
-  append(record: NewRecord): AuditRecord {
-    const full = { seq: ++this.seq, at: new Date().toISOString(), ...record } as AuditRecord;
-    this.pending.push(JSON.stringify(full) + '\n');
+  append(record: NewRecord): number {
+    const seq = ++this.seq;
+    // `seq` and `at` lead each line; the record's own JSON follows without its opening brace
+    // (cheaper than spreading the record into a new object on every statement).
+    this.pending.push(`{"seq":${seq},"at":"${isoNow()}",${JSON.stringify(record).slice(1)}\n`);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.scheduledFlush);
     }
-    return full;
+    return seq;
   }
 
   flush(): void {
@@ -130,4 +132,17 @@ export class JournalFileStore implements RecordStore {
     }
     return 0;
   }
+}
+
+let lastMs = 0;
+let lastIso = '';
+
+/** The current time in ISO-8601, formatted once per millisecond. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

@@ -6,10 +6,10 @@ export class MemoryStore implements RecordStore {
   readonly records: AuditRecord[] = [];
   private seq = 0;
 
-  append(record: NewRecord): AuditRecord {
+  append(record: NewRecord): number {
     const full = { ...record, seq: ++this.seq, at: new Date().toISOString() } as AuditRecord;
     this.records.push(full);
-    return full;
+    return full.seq;
   }
 
   flush(): void {}

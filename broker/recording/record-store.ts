@@ -9,7 +9,7 @@ export interface RecordStore {
    * Queues the record (synchronous, no I/O). It reaches the store at the next `flush()`, which
    * the proxy calls before it releases the messages it recorded, or on the next loop turn.
    */
-  append(record: NewRecord): AuditRecord;
+  append(record: NewRecord): number; // the record's sequence number
   /** Writes every queued record; throws BRK_ERR_RECORDING_FAILED if it cannot. */
   flush(): void;
   /** Every record, oldest first. */

@@ -42,8 +42,8 @@ describe('journal file store', () => {
     const warnings: string[] = [];
     const b = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000, onWarning: (m) => warnings.push(m) });
     expect(warnings[0]).toMatch(/torn record/);
-    const rec = b.append({ type: 'session.end', sessionId: 's3', reason: 'x', statements: 0 });
-    expect(rec.seq).toBe(3);
+    const seq = b.append({ type: 'session.end', sessionId: 's3', reason: 'x', statements: 0 });
+    expect(seq).toBe(3);
     await b.close();
     const all: unknown[] = [];
     for await (const r of b.readAll()) all.push(r);
