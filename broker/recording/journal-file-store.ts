@@ -4,7 +4,7 @@
  * record survives a crash or SIGKILL of the broker before its statement reaches the database.
  * With `fsync: always` each flush is also fdatasync'ed (survives power loss, ~0.2 ms a flush on a
  * virtual disk); otherwise the file is synced every `syncIntervalMs`. Records nobody flushes
- * explicitly (statement outcomes) are written on the next turn of the event loop.
+ * explicitly (statement outcomes) go out with the next flush or within 20 ms.
  *
  * On open, a torn last line (a crash mid-write) is reported and fenced off with a newline so
  * later records stay readable; the torn bytes are left in place as evidence.
@@ -24,6 +24,7 @@ export interface JournalOptions {
 }
 
 export const JOURNAL_FILE = 'journal.jsonl';
+const LAZY_FLUSH_MS = 20;
 
 export class JournalFileStore implements RecordStore {
   readonly path: string;
@@ -32,9 +33,9 @@ export class JournalFileStore implements RecordStore {
   private dirty = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private pending: string[] = [];
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Timeout | undefined;
   private readonly scheduledFlush = (): void => {
-    this.flushScheduled = false;
+    this.flushTimer = undefined;
     try {
       this.flush();
     } catch (e) {
@@ -59,10 +60,9 @@ export class JournalFileStore implements RecordStore {
     // `seq` and `at` lead each line; the record's own JSON follows without its opening brace
     // (cheaper than spreading the record into a new object on every statement).
     this.pending.push(`{"seq":${seq},"at":"${isoNow()}",${JSON.stringify(record).slice(1)}\n`);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.scheduledFlush);
-    }
+    // Records nobody flushes right away (statement outcomes, session ends) ride along with the
+    // next statement's flush, or go out after LAZY_FLUSH_MS at the latest.
+    this.flushTimer ??= setTimeout(this.scheduledFlush, LAZY_FLUSH_MS);
     return seq;
   }
 
@@ -94,6 +94,7 @@ export class JournalFileStore implements RecordStore {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flush();
     fdatasyncSync(this.fd);
     closeSync(this.fd);
@@ -134,15 +135,20 @@ export class JournalFileStore implements RecordStore {
   }
 }
 
-let lastMs = 0;
-let lastIso = '';
+let lastSecond = -1;
+let secondPrefix = '';
 
-/** The current time in ISO-8601, formatted once per millisecond. */
+/**
+ * The current time in ISO-8601 with milliseconds (`2026-11-22T06:34:52.123Z`), formatting the
+ * date part once per second: this runs for every record.
+ */
 function isoNow(): string {
   const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    secondPrefix = new Date(second * 1000).toISOString().slice(0, 20);
   }
-  return lastIso;
+  const frac = ms - second * 1000;
+  return `${secondPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
 }

@@ -40,7 +40,6 @@ export function readCommandCompleteTag(frame: Buffer): string {
 }
 
 const COUNTING_TAGS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE', 'SELECT', 'MERGE', 'MOVE', 'FETCH', 'COPY']);
-const DIGITS = /^[0-9]{1,20}$/;
 
 /**
  * Rows affected/returned according to a command tag: 'INSERT 0 5' → 5, 'UPDATE 3' → 3,
@@ -49,15 +48,28 @@ const DIGITS = /^[0-9]{1,20}$/;
  * 2^53 lose precision (PostgreSQL counts are uint64).
  */
 export function rowsFromCommandTag(tag: string): number | null {
-  const parts = tag.split(' ');
-  const verb = parts[0]!;
+  // Hot path (every statement): scan by char code instead of split + regex.
+  const firstSpace = tag.indexOf(' ');
+  if (firstSpace <= 0) return null;
+  const verb = tag.slice(0, firstSpace);
   if (!COUNTING_TAGS.has(verb)) return null;
-  // INSERT carries "oid rows"; every other counting tag carries just "rows".
-  const expected = verb === 'INSERT' ? 3 : 2;
-  if (parts.length !== expected) return null;
-  const rows = parts[expected - 1]!;
-  if (verb === 'INSERT' && !DIGITS.test(parts[1]!)) return null;
-  return DIGITS.test(rows) ? Number(rows) : null;
+  let start = firstSpace + 1;
+  if (verb === 'INSERT') {
+    // INSERT carries "oid rows"; every other counting tag carries just "rows".
+    const second = tag.indexOf(' ', start);
+    if (second < 0 || !allDigits(tag, start, second)) return null;
+    start = second + 1;
+  }
+  return allDigits(tag, start, tag.length) ? Number(tag.slice(start)) : null;
+}
+
+function allDigits(s: string, start: number, end: number): boolean {
+  if (end <= start || end - start > 20) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** ParameterStatus ('S'): String name, String value. */

@@ -26,11 +26,15 @@ function saltedPassword(password: string, salt: Buffer, iterations: number): Buf
 const hmac = (key: Buffer, text: string): Buffer => createHmac('sha256', key).update(text).digest();
 
 export class ScramClient {
-  private readonly clientNonce = randomBytes(18).toString('base64');
-  private readonly clientFirstBare = `n=,r=${this.clientNonce}`;
+  private readonly clientNonce: string;
+  private readonly clientFirstBare: string;
   private expectedServerSignature: Buffer | undefined;
 
-  constructor(private readonly password: string) {}
+  /** `user` and `nonce` are for the RFC test vectors; PostgreSQL ignores the SCRAM user name. */
+  constructor(private readonly password: string, opts: { user?: string; nonce?: string } = {}) {
+    this.clientNonce = opts.nonce ?? randomBytes(18).toString('base64');
+    this.clientFirstBare = `n=${opts.user ?? ''},r=${this.clientNonce}`;
+  }
 
   /** The SASLInitialResponse payload (RFC 5802 §3 client-first-message). */
   clientFirst(): Buffer {
