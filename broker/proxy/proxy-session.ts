@@ -29,6 +29,7 @@ import {
 } from '../protocol/postgres/index.js';
 import type { SessionRecorder } from '../recording/session-recorder.js';
 import { BlockedStatements } from './blocked-statements.js';
+import { CoalescingWriter } from './coalescing-writer.js';
 import { ExecutionTracker } from './execution-tracker.js';
 import type { Releasable, ReleaseBatch } from './release-batch.js';
 import { UpstreamRelay } from './upstream-relay.js';
@@ -71,6 +72,9 @@ export class ProxySession implements FrameSink, Releasable {
   /** Corks on the upstream socket not yet released, and whether a release is queued. */
   private corks = 0;
   private releaseQueued = false;
+  private readonly toUpstream = new CoalescingWriter((buf) => {
+    if (!this.upstream.write(buf)) this.client.pause();
+  });
 
   constructor(private readonly opts: ProxySessionOptions) {
     this.client = opts.client;
@@ -117,6 +121,7 @@ export class ProxySession implements FrameSink, Releasable {
 
   fatal(error: AirlockError | ProtocolError, reason: string): void {
     if (this.closed) return;
+    this.relay.flush();
     this.client.write(bm.errorResponse({ severity: 'FATAL', code: error.sqlState, message: error.message, ...(hintOf(error) ? { hint: hintOf(error)! } : {}) }));
     this.close(reason);
   }
@@ -143,6 +148,7 @@ export class ProxySession implements FrameSink, Releasable {
     } catch (e) {
       this.onClientError(e);
     }
+    this.toUpstream.flush();
     if (!this.releaseQueued) {
       this.releaseQueued = true;
       this.opts.release.defer(this);
@@ -175,7 +181,7 @@ export class ProxySession implements FrameSink, Releasable {
   }
 
   private forward(frame: Buffer): void {
-    if (!this.upstream.write(frame)) this.client.pause();
+    this.toUpstream.write(frame);
   }
 
   // ---- FrameSink: client messages ----------------------------------------------------------

@@ -14,6 +14,7 @@ import {
   type FrameSink,
 } from '../protocol/postgres/index.js';
 import type { BlockedStatements } from './blocked-statements.js';
+import { CoalescingWriter } from './coalescing-writer.js';
 import type { ExecutionTracker } from './execution-tracker.js';
 
 interface RelaySession {
@@ -40,6 +41,9 @@ export class UpstreamRelay implements FrameSink {
   });
   private unitsSettled = 0;
   status: 'I' | 'T' | 'E' = 'I';
+  private readonly toClient = new CoalescingWriter((buf) => {
+    if (!this.o.client.write(buf)) this.o.upstream.pause();
+  });
 
   constructor(private readonly o: UpstreamRelayOptions) {}
 
@@ -51,13 +55,19 @@ export class UpstreamRelay implements FrameSink {
       } catch (e) {
         this.o.session.close(`database protocol error: ${(e as Error).message}`);
       } finally {
+        this.toClient.flush();
         this.o.client.uncork();
       }
     });
   }
 
   private send(buf: Buffer): void {
-    if (!this.o.client.write(buf)) this.o.upstream.pause();
+    this.toClient.write(buf);
+  }
+
+  /** Sends what is pending to the client, before the session writes to it directly. */
+  flush(): void {
+    this.toClient.flush();
   }
 
   streamStart(_code: number, _total: number, chunk: Buffer): void {

@@ -15,21 +15,11 @@ import {
   twoPieceSplits,
   type FrameEvent,
 } from '../../../../support/pg-bytes.js';
+import { expectProtocolError } from '../../../../support/protocol-assert.js';
 
 const D = 0x64; // CopyData 'd'
 const copyOnly = (c: number): boolean => c === D;
 
-function expectProtocolError(fn: () => unknown, code: ProtocolError['code']): ProtocolError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ProtocolError);
-  expect((caught as ProtocolError).code).toBe(code);
-  return caught as ProtocolError;
-}
 
 describe('FrameReader: whole frames', () => {
   it('delivers a frame inside one chunk as a zero-copy subarray of that chunk', () => {

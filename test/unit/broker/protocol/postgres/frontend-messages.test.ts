@@ -15,18 +15,11 @@ import {
 } from '../../../../../broker/protocol/postgres/frontend-messages.js';
 import { ProtocolError } from '../../../../../broker/protocol/postgres/protocol-error.js';
 import { bytes, cstr, frame, frameWithLength, int16, int32 } from '../../../../support/pg-bytes.js';
+import { expectProtocolError as expectCode } from '../../../../support/protocol-assert.js';
 
-function expectCode(fn: () => unknown, code: ProtocolError['code']): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, 'expected a ProtocolError').toBeInstanceOf(ProtocolError);
-  expect((caught as ProtocolError).code).toBe(code);
-}
-const malformed = (fn: () => unknown): void => expectCode(fn, 'malformed');
+const malformed = (fn: () => unknown): void => {
+  expectCode(fn, 'malformed');
+};
 
 const BAD_UTF8 = [0x53, 0x45, 0xc3, 0x28]; // 0xC3 followed by a non-continuation byte
 

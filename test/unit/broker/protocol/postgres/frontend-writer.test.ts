@@ -21,19 +21,10 @@ import {
 import { ProtocolError } from '../../../../../broker/protocol/postgres/protocol-error.js';
 import { parseStartupPacket } from '../../../../../broker/protocol/postgres/startup.js';
 import { cstr, frame, int16, int32, untyped } from '../../../../support/pg-bytes.js';
+import { expectProtocolError as expectCode } from '../../../../support/protocol-assert.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-function expectCode(fn: () => unknown, code: ProtocolError['code']): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ProtocolError);
-  expect((caught as ProtocolError).code).toBe(code);
-}
 
 describe('untyped messages', () => {
   it('SSLRequest is Int32 8, Int32 80877103', () => {

@@ -6,6 +6,7 @@ import {
   type StartupResult,
 } from '../../../../../broker/protocol/postgres/startup.js';
 import { bytes, cstr, frame, int32, oneByteAtATime, twoPieceSplits, untyped } from '../../../../support/pg-bytes.js';
+import { expectProtocolError as expectCode } from '../../../../support/protocol-assert.js';
 
 const SSL = untyped(int32(80877103)); // 00 00 00 08 04 d2 16 2f
 const GSSENC = untyped(int32(80877104));
@@ -26,16 +27,6 @@ function readAll(pieces: Buffer[]): StartupResult {
   return result!;
 }
 
-function expectCode(fn: () => unknown, code: ProtocolError['code']): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ProtocolError);
-  expect((caught as ProtocolError).code).toBe(code);
-}
 
 describe('StartupReader: request types', () => {
   it('has the documented SSLRequest bytes', () => {
