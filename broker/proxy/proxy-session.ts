@@ -50,6 +50,8 @@ export interface ProxySessionOptions {
 interface PreparedStatement {
   readonly sql: string;
   readonly gate: GateResult;
+  /** The constant part of its statement record, built at the first Execute. */
+  fragment?: string;
 }
 
 export class ProxySession implements FrameSink, Releasable {
@@ -247,8 +249,8 @@ export class ProxySession implements FrameSink, Releasable {
     if (gate.decision.action !== 'allow') {
       return this.refuse(this.decisionError(gate.decision), 'simple', sql, gate.kinds, gate.decision);
     }
-    const id = this.record('simple', sql, gate);
-    if (id === undefined) return;
+    // Queued now, written before the corked query leaves (see release-batch.ts).
+    const id = this.opts.recorder.statement('simple', sql, gate.kinds, gate.decision);
     this.unitsSent++;
     this.tracker.started(id, this.unitsSent, true);
     this.forward(frame);
@@ -289,8 +291,8 @@ export class ProxySession implements FrameSink, Releasable {
       this.forward(frame);
       return;
     }
-    const id = this.record('extended', stmt.sql, stmt.gate, bound!.params);
-    if (id === undefined) return;
+    stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision);
+    const id = this.opts.recorder.statementFromFragment(stmt.fragment, bound!.params);
     this.tracker.started(id, this.unitsSent + 1, false);
     this.forward(frame);
   }
@@ -299,18 +301,6 @@ export class ProxySession implements FrameSink, Releasable {
     const { target, name } = parseClose(frame);
     if (target === 'S') this.statements.delete(name);
     else this.portals.delete(name);
-  }
-
-  /** Records before forwarding; if recording fails, the statement is refused (fail closed). */
-  private record(protocol: 'simple' | 'extended', sql: string, gate: GateResult, params?: (Buffer | null)[] | number): number | undefined {
-    try {
-      return this.opts.recorder.statement(protocol, sql, gate.kinds, gate.decision, params);
-    } catch (e) {
-      this.opts.log.error('recording failed; statement refused', { error: (e as Error).message });
-      const err = isAirlockError(e) ? e : new AirlockError('BRK_ERR_RECORDING_FAILED');
-      this.poison(this.errorFields(err), protocol);
-      return undefined;
-    }
   }
 
   private refuse(fields: NoticeFields, protocol: 'simple' | 'extended', sql: string, kinds: readonly string[], decision?: Decision): void {

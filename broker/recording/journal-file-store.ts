@@ -56,10 +56,13 @@ export class JournalFileStore implements RecordStore {
   }
 
   append(record: NewRecord): number {
+    return this.appendJson(JSON.stringify(record));
+  }
+
+  appendJson(json: string): number {
     const seq = ++this.seq;
-    // `seq` and `at` lead each line; the record's own JSON follows without its opening brace
-    // (cheaper than spreading the record into a new object on every statement).
-    this.pending.push(`{"seq":${seq},"at":"${isoNow()}",${JSON.stringify(record).slice(1)}\n`);
+    // `seq` and `at` lead each line; the record's own JSON follows without its opening brace.
+    this.pending.push(`{"seq":${seq},"at":"${isoNow()}",${json.slice(1)}\n`);
     // Records nobody flushes right away (statement outcomes, session ends) ride along with the
     // next statement's flush, or go out after LAZY_FLUSH_MS at the latest.
     this.flushTimer ??= setTimeout(this.scheduledFlush, LAZY_FLUSH_MS);

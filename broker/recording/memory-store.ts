@@ -12,6 +12,10 @@ export class MemoryStore implements RecordStore {
     return full.seq;
   }
 
+  appendJson(json: string): number {
+    return this.append(JSON.parse(json) as NewRecord);
+  }
+
   flush(): void {}
 
   async *readAll(): AsyncIterable<AuditRecord> {

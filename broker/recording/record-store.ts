@@ -10,6 +10,8 @@ export interface RecordStore {
    * the proxy calls before it releases the messages it recorded, or on the next loop turn.
    */
   append(record: NewRecord): number; // the record's sequence number
+  /** `append` for a record already serialised as a JSON object (the proxy's hot path). */
+  appendJson(json: string): number;
   /** Writes every queued record; throws BRK_ERR_RECORDING_FAILED if it cannot. */
   flush(): void;
   /** Every record, oldest first. */

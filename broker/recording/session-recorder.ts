@@ -3,19 +3,27 @@
  * closes it with its outcome when the database answers.
  */
 import type { Decision } from '../policy/decision.js';
-import type { NewRecord, SessionStartRecord, StatementRecord } from './records.js';
+import type { SessionStartRecord, StatementRecord } from './records.js';
 import type { RecordStore } from './record-store.js';
 
 export type SessionStartInfo = Omit<SessionStartRecord, 'seq' | 'at' | 'type' | 'sessionId'>;
 
 export class SessionRecorder {
   private statements = 0;
+  /** `"sessionId":"…"`, escaped once: records are assembled from such parts on the hot path. */
+  private readonly sessionMember: string;
 
   constructor(
     private readonly store: RecordStore,
     readonly sessionId: string,
     readonly recordParameters: boolean,
-  ) {}
+  ) {
+    this.sessionMember = `"sessionId":${JSON.stringify(sessionId)}`;
+  }
+
+  private typeAndSession(type: string): string {
+    return `"type":"${type}",${this.sessionMember}`;
+  }
 
   start(info: SessionStartInfo): void {
     this.store.append({ type: 'session.start', sessionId: this.sessionId, ...info });
@@ -27,6 +35,14 @@ export class SessionRecorder {
     this.store.flush();
   }
 
+  /**
+   * The JSON members of a statement record that do not change between executions of the same
+   * prepared statement; callers may keep it and pass it to `statementFromFragment`.
+   */
+  fragment(protocol: StatementRecord['protocol'], text: string, kinds: readonly string[], decision: Decision): string {
+    return `${this.typeAndSession('statement')},"protocol":"${protocol}","text":${JSON.stringify(text)},"kinds":${JSON.stringify(kinds)},"action":"${decision.action}","rule":${JSON.stringify(decision.rule)},"explanation":${JSON.stringify(decision.explanation)}`;
+  }
+
   /** Queues the statement and its decision; `flush()` writes it before the statement is released. */
   statement(
     protocol: StatementRecord['protocol'],
@@ -35,32 +51,21 @@ export class SessionRecorder {
     decision: Decision,
     params?: readonly (Buffer | null)[] | number,
   ): number {
+    return this.statementFromFragment(this.fragment(protocol, text, kinds, decision), params);
+  }
+
+  statementFromFragment(fragment: string, params?: readonly (Buffer | null)[] | number): number {
     const statementId = ++this.statements;
-    const rec: NewRecord = {
-      type: 'statement',
-      sessionId: this.sessionId,
-      statementId,
-      protocol,
-      text,
-      kinds,
-      action: decision.action,
-      rule: decision.rule,
-      explanation: decision.explanation,
-      ...parametersField(params, this.recordParameters),
-    };
-    this.store.append(rec);
+    const parameters = parametersField(params, this.recordParameters).parameters;
+    this.store.appendJson(`{${fragment},"statementId":${statementId}${parameters === undefined ? '' : `,"parameters":${JSON.stringify(parameters)}`}}`);
     return statementId;
   }
 
   finished(statementId: number, startedAt: number, rows: number | null, error?: { code: string; message: string }): void {
-    this.store.append({
-      type: 'statement.end',
-      sessionId: this.sessionId,
-      statementId,
-      durationMs: Math.round((performance.now() - startedAt) * 1000) / 1000,
-      rows,
-      ...(error ? { error } : {}),
-    });
+    const durationMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
+    this.store.appendJson(
+      `{${this.typeAndSession('statement.end')},"statementId":${statementId},"durationMs":${durationMs},"rows":${rows}${error ? `,"error":${JSON.stringify(error)}` : ''}}`,
+    );
   }
 
   end(reason: string): void {

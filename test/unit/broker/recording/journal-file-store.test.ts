@@ -78,6 +78,24 @@ describe('journal file store', () => {
     expect(text).toContain('"visible",null');
   });
 
+  it('assembles hot-path records that read back exactly, whatever the text and rule contain', async () => {
+    const d = dir();
+    const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
+    const r = new SessionRecorder(store, 'sess-"x"', false);
+    r.start(startInfo());
+    const nasty = 'SELECT \'"\\\n\u2028\u0000é\' AS "}{"';
+    const decision = { ...allow, rule: 'r"1', explanation: 'why\n"not"' };
+    const fragment = r.fragment('extended', nasty, ['select'], decision);
+    const a = r.statementFromFragment(fragment, 2);
+    r.finished(a, performance.now(), null, { code: '42501', message: 'no "way"' });
+    r.statementFromFragment(fragment);
+    const detail = await sessionDetail(store, 'sess-"x"');
+    expect(detail?.statements).toEqual([
+      expect.objectContaining({ statementId: 1, text: nasty, rule: 'r"1', explanation: 'why\n"not"', parameters: '[redacted]', end: expect.objectContaining({ rows: null, error: { code: '42501', message: 'no "way"' } }) }),
+      expect.objectContaining({ statementId: 2, text: nasty }),
+    ]);
+  });
+
   it('answers session queries: list, filter by subject, one session with outcomes', async () => {
     const d = dir();
     const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
