@@ -29,6 +29,14 @@ export function isLoopback(address: string | undefined): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
+/**
+ * The token travels as a cleartext password: only over TLS, or from this machine, unless the
+ * operator explicitly allows it (`listen.postgres.allowCleartextWithoutTls`).
+ */
+export function refusesCleartextToken(remote: string | undefined, tls: boolean, allowed: boolean): boolean {
+  return !tls && !isLoopback(remote) && !allowed;
+}
+
 export async function handleClient(raw: Socket, ctx: BrokerContext): Promise<void> {
   raw.setNoDelay(true);
   raw.on('error', () => {});
@@ -39,7 +47,7 @@ export async function handleClient(raw: Socket, ctx: BrokerContext): Promise<voi
     socket = tls ?? raw;
     const startup = checkStartupParams(params);
     const connectionName = params.get('database') ?? params.get('user') ?? '';
-    if (!tls && !isLoopback(remote) && !ctx.config.listen.postgres.allowCleartextWithoutTls) {
+    if (refusesCleartextToken(remote, tls !== undefined, ctx.config.listen.postgres.allowCleartextWithoutTls)) {
       throw new AirlockError('BRK_ERR_CLEARTEXT_REFUSED');
     }
     const principal = await authenticate(socket, rest, ctx);

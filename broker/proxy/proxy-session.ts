@@ -12,7 +12,6 @@ import { AirlockError, isAirlockError } from '../errors/airlock-error.js';
 import type { Logger } from '../log.js';
 import type { Decision } from '../policy/decision.js';
 import {
-  BackendCode,
   backendMessages as bm,
   decodingFor,
   FrameReader,
@@ -30,6 +29,7 @@ import {
 import type { SessionRecorder } from '../recording/session-recorder.js';
 import { BlockedStatements } from './blocked-statements.js';
 import { CoalescingWriter } from './coalescing-writer.js';
+import { decisionError, errorFields } from './refusal-errors.js';
 import { ExecutionTracker } from './execution-tracker.js';
 import type { Releasable, ReleaseBatch } from './release-batch.js';
 import { UpstreamRelay } from './upstream-relay.js';
@@ -124,7 +124,7 @@ export class ProxySession implements FrameSink, Releasable {
   fatal(error: AirlockError | ProtocolError, reason: string): void {
     if (this.closed) return;
     this.relay.flush();
-    this.client.write(bm.errorResponse({ severity: 'FATAL', code: error.sqlState, message: error.message, ...(hintOf(error) ? { hint: hintOf(error)! } : {}) }));
+    this.client.write(bm.errorResponse(errorFields(error, 'FATAL')));
     this.close(reason);
   }
 
@@ -230,7 +230,7 @@ export class ProxySession implements FrameSink, Releasable {
         return;
       case FrontendCode.FunctionCall:
         // The fastpath interface calls a function by OID, out of sight of the analyser.
-        return this.refuse(this.errorFields(new AirlockError('BRK_ERR_FUNCTION_CALL')), 'simple', '<fastpath function call>', []);
+        return this.refuse(errorFields(new AirlockError('BRK_ERR_FUNCTION_CALL')), 'simple', '<fastpath function call>', []);
       default:
         throw new ProtocolError('malformed', `unexpected message type ${code} after start-up`);
     }
@@ -247,7 +247,7 @@ export class ProxySession implements FrameSink, Releasable {
     }
     const gate = this.opts.gate.check(sql);
     if (gate.decision.action !== 'allow') {
-      return this.refuse(this.decisionError(gate.decision), 'simple', sql, gate.kinds, gate.decision);
+      return this.refuse(decisionError(gate.decision), 'simple', sql, gate.kinds, gate.decision);
     }
     // Queued now, written before the corked query leaves (see release-batch.ts).
     const id = this.opts.recorder.statement('simple', sql, gate.kinds, gate.decision);
@@ -267,7 +267,7 @@ export class ProxySession implements FrameSink, Releasable {
     }
     const gate = this.opts.gate.check(parsed.sql);
     if (gate.decision.action !== 'allow') {
-      return this.refuse(this.decisionError(gate.decision), 'extended', parsed.sql, gate.kinds, gate.decision);
+      return this.refuse(decisionError(gate.decision), 'extended', parsed.sql, gate.kinds, gate.decision);
     }
     this.statements.set(parsed.name, { sql: parsed.sql, gate });
     this.forward(frame);
@@ -325,22 +325,4 @@ export class ProxySession implements FrameSink, Releasable {
       this.skipUntilSync = true;
     }
   }
-
-  private decisionError(d: Decision): NoticeFields {
-    const message = d.action === 'approve'
-      ? `Airlock: this statement needs approval by ${d.explanation} — approvals are not available on this broker yet`
-      : `Airlock blocked this statement: ${d.explanation}`;
-    const hint = d.hint ?? (d.action === 'approve' ? new AirlockError('BRK_ERR_APPROVAL_UNAVAILABLE').hint : undefined);
-    return { severity: 'ERROR', code: '42501', message, ...(hint ? { hint } : {}) };
-  }
-
-  private errorFields(e: AirlockError): NoticeFields {
-    return { severity: 'ERROR', code: e.sqlState, message: `Airlock: ${e.message}`, ...(e.hint ? { hint: e.hint } : {}) };
-  }
 }
-
-function hintOf(e: AirlockError | ProtocolError): string | undefined {
-  return e instanceof AirlockError ? e.hint : undefined;
-}
-
-export { BackendCode };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkStartupParams, parseOptions } from '../../../../broker/proxy/startup-params.js';
-import { isLoopback } from '../../../../broker/proxy/client-connection.js';
+import { isLoopback, refusesCleartextToken } from '../../../../broker/proxy/client-connection.js';
 
 const params = (o: Record<string, string>) => new Map(Object.entries(o));
 
@@ -46,5 +46,15 @@ describe('loopback detection (cleartext tokens are accepted without TLS only fro
   it('knows IPv4, IPv6 and mapped loopback addresses', () => {
     for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a), a).toBe(true);
     for (const a of ['10.0.0.1', '::ffff:10.0.0.1', '192.168.1.1', 'fe80::1', undefined]) expect(isLoopback(a), String(a)).toBe(false);
+  });
+});
+
+describe('cleartext tokens', () => {
+  it('are refused from another machine without TLS unless explicitly allowed', () => {
+    expect(refusesCleartextToken('10.0.0.7', false, false)).toBe(true);
+    expect(refusesCleartextToken('10.0.0.7', true, false)).toBe(false);
+    expect(refusesCleartextToken('10.0.0.7', false, true)).toBe(false);
+    expect(refusesCleartextToken('127.0.0.1', false, false)).toBe(false);
+    expect(refusesCleartextToken(undefined, false, false)).toBe(true);
   });
 });

@@ -18,7 +18,6 @@ import {
   parseSaslInitialResponse,
   parseSaslResponse,
 } from '../../../../../broker/protocol/postgres/frontend-messages.js';
-import { ProtocolError } from '../../../../../broker/protocol/postgres/protocol-error.js';
 import { parseStartupPacket } from '../../../../../broker/protocol/postgres/startup.js';
 import { cstr, frame, int16, int32, untyped } from '../../../../support/pg-bytes.js';
 import { expectProtocolError as expectCode } from '../../../../support/protocol-assert.js';
