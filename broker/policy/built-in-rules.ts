@@ -17,6 +17,13 @@ const ROLE_SETTINGS = new Set(['role', 'session_authorization', 'all']);
 const GUARD_SETTINGS = new Set(['session_replication_role']);
 
 export function checkBuiltIns(s: StatementSummary, roleLocked: boolean): BuiltInVerdict | undefined {
+  if (s.kind === 'unknown' && s.execute) {
+    return {
+      rule: 'airlock:unknown-prepared',
+      explanation: `prepared statement "${s.execute.name}" was not prepared through Airlock in this session, so what it runs is unknown`,
+      hint: 'PREPARE it (or Parse it) in this session first.',
+    };
+  }
   if (s.kind === 'unknown') {
     return {
       rule: 'airlock:unparsable',

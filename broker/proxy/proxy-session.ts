@@ -63,8 +63,8 @@ export class ProxySession implements FrameSink, Releasable {
   private readonly relay: UpstreamRelay;
   /** Protocol-level prepared statements and portals (extended query protocol). */
   private readonly statements = new Map<string, PreparedStatement>();
-  /** Bound portals: statement name, and the parameters (copied only when they are recorded in clear). */
-  private readonly portals = new Map<string, { statement: string; params: (Buffer | null)[] | number }>();
+  /** Bound portals: the statement as judged at Bind, and the parameters (copied only when they are recorded in clear). */
+  private readonly portals = new Map<string, { statement: PreparedStatement; params: (Buffer | null)[] | number }>();
   /** After a refused Parse, client messages are dropped until Sync, as the server would. */
   private skipUntilSync = false;
   /** Sync units sent to the database (each answered by one ReadyForQuery). */
@@ -276,8 +276,18 @@ export class ProxySession implements FrameSink, Releasable {
   private onBind(frame: Buffer): void {
     if (this.skipUntilSync) return;
     const b = parseBind(frame, this.decoding);
+    let statement = this.statements.get(b.statement);
+    if (!statement) {
+      // Not parsed in this session: a statement created by SQL PREPARE, judged by what it runs.
+      const gate = this.opts.gate.checkPrepared(b.statement);
+      const sql = `EXECUTE ${b.statement} -- bound by name through the extended protocol`;
+      if (gate.decision.action !== 'allow') {
+        return this.refuse(decisionError(gate.decision), 'extended', sql, gate.kinds, gate.decision);
+      }
+      statement = { sql, gate };
+    }
     const params = this.opts.recorder.recordParameters ? b.params.map((p) => (p ? Buffer.from(p) : null)) : b.params.length;
-    this.portals.set(b.portal, { statement: b.statement, params });
+    this.portals.set(b.portal, { statement, params });
     this.forward(frame);
   }
 
@@ -285,14 +295,14 @@ export class ProxySession implements FrameSink, Releasable {
     if (this.skipUntilSync) return;
     const { portal } = parseExecute(frame);
     const bound = this.portals.get(portal);
-    const stmt = bound ? this.statements.get(bound.statement) : undefined;
-    if (!stmt) {
-      // The database will answer with its own error (unknown portal); nothing of ours runs.
+    if (!bound) {
+      // Not bound in this session: the database answers with its own error; nothing of ours runs.
       this.forward(frame);
       return;
     }
+    const stmt = bound.statement;
     stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision);
-    const id = this.opts.recorder.statementFromFragment(stmt.fragment, bound!.params);
+    const id = this.opts.recorder.statementFromFragment(stmt.fragment, bound.params);
     this.tracker.started(id, this.unitsSent + 1, false);
     this.forward(frame);
   }

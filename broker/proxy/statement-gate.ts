@@ -49,8 +49,8 @@ export class StatementGate {
         hint: 'SET standard_conforming_strings = on, or use E\'\' strings only with it on.',
         statementIndex: 0,
       };
-    } else if (analysis.statements.some((s) => s.execute)) {
-      decision = this.policy.decideStatements(analysis.statements.map((s) => this.resolveExecute(s)));
+    } else if (analysis.statements.some((s) => s.execute || s.prepare)) {
+      decision = this.policy.decideStatements(analysis.statements.flatMap((s) => this.expand(s)));
     } else {
       decision = this.policy.decide(analysis);
     }
@@ -61,9 +61,26 @@ export class StatementGate {
     return { analysis, decision, kinds: analysis.statements.map((s) => s.kind) };
   }
 
-  private resolveExecute(s: StatementSummary): StatementSummary {
-    if (!s.execute) return s;
-    return this.prepared.get(s.execute.name) ?? UNKNOWN_PREPARED(s.execute.name);
+  /**
+   * A protocol-level Bind names a statement the broker did not see parsed: one created by SQL
+   * `PREPARE` (the two share one namespace in PostgreSQL). Judge what it was prepared as; a name
+   * the broker knows nothing about is refused.
+   */
+  checkPrepared(name: string): GateResult {
+    const inner = this.prepared.get(name) ?? UNKNOWN_PREPARED(name);
+    const decision = this.policy.decideStatements([inner]);
+    return { analysis: { ok: true, statements: [inner] }, decision, kinds: [inner.kind] };
+  }
+
+  /**
+   * What a statement stands for when judged: `EXECUTE name` is what `name` was prepared as;
+   * `PREPARE name AS inner` is judged both as itself and as `inner`, so nothing can be prepared
+   * that could not be run.
+   */
+  private expand(s: StatementSummary): StatementSummary[] {
+    if (s.execute) return [this.prepared.get(s.execute.name) ?? UNKNOWN_PREPARED(s.execute.name)];
+    if (s.prepare) return [s, s.prepare.inner];
+    return [s];
   }
 
   /** Remembers what allowed PREPAREs define, and forgets what DEALLOCATE/DISCARD drop. */

@@ -129,12 +129,15 @@ describe('refused statements', () => {
     expect(e.message).toContain('approval');
   });
 
-  it('judges EXECUTE by what PREPARE defined', async () => {
+  it('judges PREPARE by what it prepares, and EXECUTE by what was prepared', async () => {
     const c = await b.client('alice', ['developers']);
-    await c.query('PREPARE wipe AS DELETE FROM items');
+    const prep = await pgError(c.query('PREPARE wipe AS DELETE FROM items'));
+    expect(prep.message).toContain('no-unbounded-writes');
     const e = await pgError(c.query('EXECUTE wipe'));
     expect(e.code).toBe('42501');
-    expect(e.message).toContain('no-unbounded-writes');
+    expect(e.message).toContain('airlock:unknown-prepared');
+    await c.query('PREPARE one_item (int) AS SELECT name FROM items WHERE id = $1');
+    expect((await c.query('EXECUTE one_item(3)')).rows).toEqual([{ name: 'item 3' }]);
   });
 
   it('refuses the fastpath-free forms of reading server files', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fw from '../../broker/protocol/postgres/frontend-writer.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
 import { psql } from '../support/run-process.js';
+import { rawSession as rawBrokerSession } from '../support/raw-session.js';
 
 let b: TestBroker;
 beforeAll(async () => {
@@ -17,35 +18,7 @@ afterAll(async () => {
   await b[Symbol.asyncDispose]();
 });
 
-/** Sends raw bytes after a proper start-up and returns everything the broker answers until it closes. */
-async function rawSession(token: string, payload: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port: b.port });
-    const chunks: Buffer[] = [];
-    let authed = false;
-    s.on('data', (d: Buffer) => {
-      chunks.push(d);
-      const all = Buffer.concat(chunks);
-      if (!authed && all.includes(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]))) {
-        // AuthenticationCleartextPassword: answer with the token
-        chunks.length = 0;
-        authed = true;
-        s.write(fw.passwordMessage(token));
-      } else if (authed && all.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) {
-        chunks.length = 0;
-        s.write(payload);
-        authed = false; // only once
-      }
-    });
-    s.on('close', () => resolve(Buffer.concat(chunks)));
-    s.on('error', reject);
-    s.setTimeout(10_000, () => {
-      s.destroy();
-      reject(new Error('broker did not close the connection'));
-    });
-    s.write(fw.startupMessage({ user: 'bob', database: 'testdb' }));
-  });
-}
+const rawSession = (token: string, payload: Buffer): Promise<Buffer> => rawBrokerSession(b.port, 'bob', token, payload);
 
 describe('real clients', () => {
   it('psql runs a script with COPY FROM STDIN and COPY TO STDOUT', async () => {
