@@ -52,6 +52,7 @@ export const UNKNOWN_SUMMARY: StatementSummary = Object.freeze({
   tablesRead: EMPTY_LIST,
   tablesWritten: EMPTY_LIST,
   functions: EMPTY_LIST,
+  operations: Object.freeze([]),
   missingWhere: false,
   modifyingCte: false,
   writes: true,
@@ -111,6 +112,7 @@ class Facts {
   readonly read = new Set<string>();
   readonly written = new Set<string>();
   readonly functions = new Set<string>();
+  readonly operations = new Set<StatementKind>();
   missingWhere = false;
   modifyingCte = false;
   selectInto = false;
@@ -230,6 +232,7 @@ function visit(type: string, n: Obj, f: Facts, ctx: Ctx): void {
       const isFrom = n['is_from'] === true;
       const rel = n['relation'];
       if (isObj(rel)) addRelation(rel, f, isFrom, ctx);
+      if (isFrom) f.operations.add('insert');
       walkFields(type, n, f, { scope: ctx.scope, targets: false }, 'relation', undefined);
       return;
     }
@@ -274,6 +277,7 @@ function visitModify(type: string, n: Obj, f: Facts, ctx: Ctx): void {
   // The target is always a relation: PostgreSQL never resolves it to a WITH query.
   const rel = n['relation'];
   if (isObj(rel)) addRelation(rel, f, true, c);
+  f.operations.add(OPERATION_OF[type] ?? 'unknown');
   if ((type === 'UpdateStmt' || type === 'DeleteStmt') && !restrictsRows(n['whereClause'])) {
     f.missingWhere = true;
   }
@@ -281,6 +285,7 @@ function visitModify(type: string, n: Obj, f: Facts, ctx: Ctx): void {
 }
 
 const MODIFYING = ['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'];
+const OPERATION_OF: Readonly<Record<string, StatementKind>> = { InsertStmt: 'insert', UpdateStmt: 'update', DeleteStmt: 'delete', MergeStmt: 'merge' };
 
 function visitWith(w: Obj, f: Facts, ctx: Ctx): Ctx {
   const items = Array.isArray(w['ctes']) ? (w['ctes'] as unknown[]) : [];
@@ -459,6 +464,8 @@ function summarize(type: string, n: Obj): StatementSummary {
       });
       extra.copy = copy;
       if (file) f.literalDependent = true;
+      // COPY ... FROM inserts rows: an insert as far as rules on kinds are concerned.
+      if (isFrom) f.operations.add('insert');
       const rel = n['relation'];
       if (isObj(rel)) addRelation(rel, f, isFrom, ROOT);
       let innerWrites = false;
@@ -516,6 +523,7 @@ function summarize(type: string, n: Obj): StatementSummary {
     tablesRead: sorted(f.read),
     tablesWritten: sorted(f.written),
     functions: sorted(f.functions),
+    operations: sorted(f.operations),
     missingWhere: f.missingWhere,
     modifyingCte: f.modifyingCte,
     writes,
@@ -524,8 +532,8 @@ function summarize(type: string, n: Obj): StatementSummary {
   });
 }
 
-function sorted(set: Set<string>): readonly string[] {
-  if (set.size === 0) return EMPTY_LIST;
+function sorted<T extends string>(set: Set<T>): readonly T[] {
+  if (set.size === 0) return EMPTY_LIST as readonly T[];
   return Object.freeze([...set].sort());
 }
 
@@ -537,6 +545,8 @@ function mergeInner(f: Facts, sub: StatementSummary, keepWrites: boolean): void 
   for (const t of sub.tablesRead) f.read.add(t);
   for (const t of sub.tablesWritten) (keepWrites ? f.written : f.read).add(t);
   for (const fn of sub.functions) f.functions.add(fn);
+  // Operations of a statement that does not run (EXPLAIN without ANALYZE) are not operations.
+  if (keepWrites) for (const op of sub.operations) f.operations.add(op);
   if (sub.missingWhere) f.missingWhere = true;
   if (sub.modifyingCte) f.modifyingCte = true;
   if (sub.literalDependent) f.literalDependent = true;

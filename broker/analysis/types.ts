@@ -66,6 +66,12 @@ export interface StatementSummary {
   readonly tablesWritten: readonly string[];
   /** Functions called, lower-cased, schema-qualified when written so (`pg_catalog.pg_read_file`). */
   readonly functions: readonly string[];
+  /**
+   * Data-modifying operations anywhere in the statement (`insert`, `update`, `delete`, `merge`):
+   * the statement's own, and those inside WITH clauses, `COPY (query)`, `EXPLAIN ANALYZE` and
+   * `PREPARE`. Sorted. Rules' `kinds` look at these as well as `kind`.
+   */
+  readonly operations: readonly StatementKind[];
   /** An `UPDATE` or `DELETE` (anywhere in the statement, CTEs included) without a `WHERE`. */
   readonly missingWhere: boolean;
   /** A `WITH` clause containing `INSERT`/`UPDATE`/`DELETE`/`MERGE`. */

@@ -39,7 +39,7 @@ export class RuleDefinition {
   /** Every condition given must hold; a list matches when any of its entries does. */
   matches(s: StatementSummary): boolean {
     const m = this.cfg.match;
-    if (m.kinds && !m.kinds.includes(s.kind)) return false;
+    if (m.kinds && !this.kindsMatch(m.kinds, s)) return false;
     if (this.tables && !anyMatch(this.tables, s.tablesRead) && !anyMatch(this.tables, s.tablesWritten)) return false;
     if (this.tablesWritten && !anyMatch(this.tablesWritten, s.tablesWritten)) return false;
     if (this.functions && !anyMatch(this.functions, s.functions)) return false;
@@ -47,6 +47,16 @@ export class RuleDefinition {
     if (m.modifyingCte !== undefined && s.modifyingCte !== m.modifyingCte) return false;
     if (m.copyProgram !== undefined && (s.copy?.program ?? false) !== m.copyProgram) return false;
     return true;
+  }
+
+  /**
+   * `kinds` looks at the statement's kind and at the data-modifying operations inside it (a
+   * DELETE in a WITH clause or in `COPY (...) TO`). Erring on the safe side either way: a
+   * block/approve rule matches if any of them is listed; an allow rule only if all of them are.
+   */
+  private kindsMatch(kinds: readonly string[], s: StatementSummary): boolean {
+    if (this.action === 'allow') return kinds.includes(s.kind) && s.operations.every((o) => kinds.includes(o));
+    return kinds.includes(s.kind) || s.operations.some((o) => kinds.includes(o));
   }
 
   /** One line for the client, the recording and the reviewer. */

@@ -15,6 +15,7 @@ const UNKNOWN_PREPARED = (name: string): StatementSummary =>
     tablesRead: [],
     tablesWritten: [],
     functions: [],
+    operations: [],
     missingWhere: false,
     modifyingCte: false,
     writes: true,

@@ -113,6 +113,15 @@ describe('refused statements', () => {
     expect(r.rows[0].n).toBe(0);
   });
 
+  it('sees a write hidden in a WITH clause or a COPY query', async () => {
+    const c = await b.client('alice', ['developers']);
+    const cte = await pgError(c.query('WITH d AS (DELETE FROM items RETURNING id) SELECT count(*) FROM d'));
+    expect(cte.message).toContain('no-unbounded-writes');
+    const copy = await pgError(c.query('COPY (DELETE FROM items RETURNING id) TO STDOUT'));
+    expect(copy.message).toContain('no-unbounded-writes');
+    expect((await c.query('SELECT count(*)::int AS n FROM items')).rows[0].n).toBe(100);
+  });
+
   it('refuses what it cannot parse, saying why', async () => {
     const c = await b.client('alice', ['developers']);
     const e = await pgError(c.query('SELEC * FROM items'));

@@ -10,6 +10,8 @@ const DEFAULT_NODE: Partial<Record<StatementKind, string>> = {
   explain: 'ExplainStmt', lock: 'LockStmt', unknown: 'ParseError',
 };
 
+const DML: readonly StatementKind[] = ['insert', 'update', 'delete', 'merge'];
+
 function defaultNode(e: ExpectedStatement): string {
   const node = DEFAULT_NODE[e.kind];
   if (node === undefined) throw new Error(`corpus entry of kind ${e.kind} must name its node`);
@@ -23,6 +25,7 @@ export function expand(e: ExpectedStatement): StatementSummary {
     tablesRead: e.read ?? [],
     tablesWritten: e.written ?? [],
     functions: e.functions ?? [],
+    operations: e.operations ?? (DML.includes(e.kind) ? [e.kind] : []),
     missingWhere: e.missingWhere ?? false,
     modifyingCte: e.modifyingCte ?? false,
     writes: e.writes,

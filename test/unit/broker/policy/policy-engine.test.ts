@@ -11,6 +11,7 @@ const stmt = (s: Partial<StatementSummary>): StatementSummary => ({
   tablesRead: [],
   tablesWritten: [],
   functions: [],
+  operations: [],
   missingWhere: false,
   modifyingCte: false,
   writes: false,
@@ -107,6 +108,24 @@ describe('policy engine', () => {
     expect(decide([enc], ['dev'], 'human', false, 'allow').rule).toBe('airlock:client-encoding');
     const copy = stmt({ kind: 'copy', node: 'CopyStmt', copy: { direction: 'from', program: true, serverFile: false } });
     expect(decide([copy], ['dev'], 'human', false, 'allow').rule).toBe('airlock:server-side-copy');
+  });
+});
+
+describe('kinds and nested operations', () => {
+  it('a block rule on delete catches a DELETE inside a WITH clause or a COPY', () => {
+    const cte = stmt({ kind: 'select', operations: ['delete'], missingWhere: true, tablesWritten: ['t'] });
+    expect(decide([cte])).toMatchObject({ action: 'block', rule: 'no-unbounded' });
+    const copy = stmt({ kind: 'copy', node: 'CopyStmt', operations: ['delete'], missingWhere: true });
+    expect(decide([copy])).toMatchObject({ action: 'block', rule: 'no-unbounded' });
+  });
+
+  it('an allow rule on select does not allow a SELECT that hides a write', () => {
+    const cte = stmt({ kind: 'select', operations: ['insert'], tablesWritten: ['log'] });
+    expect(decide([cte])).toMatchObject({ action: 'block', rule: 'default:shop' });
+    const rules2: RuleConfig[] = [{ name: 'rw', match: { kinds: ['select', 'insert'] }, action: 'allow' }];
+    const engine = new PolicyEngine(rules2);
+    const d = engine.forSession({ connection: 'shop', principal: principal(['dev']) }, connection(), false).decideStatements([cte]);
+    expect(d).toMatchObject({ action: 'allow', rule: 'rw' });
   });
 });
 
