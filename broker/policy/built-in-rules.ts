@@ -47,6 +47,13 @@ export function checkBuiltIns(s: StatementSummary, roleLocked: boolean): BuiltIn
         hint: 'Run the statement as the role you were given.',
       };
     }
+    if (setting.name === '*') {
+      return {
+        rule: 'airlock:guard-settings',
+        explanation: 'set_config() with a setting name computed at run time could change any setting',
+        hint: 'Name the setting literally, or use SET.',
+      };
+    }
     if (GUARD_SETTINGS.has(setting.name)) {
       return {
         rule: 'airlock:guard-settings',

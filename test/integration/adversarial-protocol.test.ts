@@ -494,12 +494,9 @@ describe('simple protocol', () => {
     expect(await tableExists('adv_smp2_ctas')).toBe(false);
   });
 
-  // BUG (rule semantics): `kinds: [delete]` matches only a statement whose *top-level* kind is
-  // delete. A DELETE without WHERE inside a data-modifying CTE, or inside COPY (...) TO STDOUT,
-  // has kind select / copy, and missingWhere=true is not enough to match no-unbounded-writes.
-  // The analyser reports the facts (modifyingCte, missingWhere), but the rule's `kinds` filter
-  // (rule-definition.ts matches(): `m.kinds.includes(s.kind)`) looks only at the outer kind, so
-  // the unbounded DELETE runs. Same for review-audit-deletes (approval) on audit_me.
+  // Was a bypass at HEAD 7688265 (a DELETE without WHERE in a WITH clause or in COPY (...) TO
+  // has kind select/copy, and `kinds: [delete]` looked only at the outer kind); closed by the
+  // `operations` change in the working tree (rule-definition.ts kindsMatch). Regression tests.
   it('an unbounded DELETE inside a WITH clause is refused like a plain one', async () => {
     await victim('adv_cte1');
     const c = await b.client('alice', ['developers']);
@@ -512,6 +509,11 @@ describe('simple protocol', () => {
     const c = await b.client('alice', ['developers']);
     await c.query('COPY (DELETE FROM adv_cte2 RETURNING id) TO STDOUT').catch(() => undefined);
     expect(await rows('adv_cte2')).toBe(5);
+    const a = await b.client('alice', ['developers']);
+    await admin.query("INSERT INTO audit_me (note) VALUES ('adv-cte-approval')");
+    await a.query("WITH d AS (DELETE FROM audit_me WHERE note = 'adv-cte-approval' RETURNING 1) SELECT count(*) FROM d").catch(() => undefined);
+    await a.query("MERGE INTO adv_cte2 t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN DELETE").catch(() => undefined);
+    expect((await admin.query("SELECT count(*)::int AS n FROM audit_me WHERE note = 'adv-cte-approval'")).rows[0].n).toBe(1);
   });
 
   it('COPY FROM PROGRAM / server files are refused in every spelling', async () => {

@@ -103,6 +103,11 @@ describe('policy engine', () => {
     expect(decide([set('role')], ['dev'], 'human', false, 'allow').action).toBe('allow');
   });
 
+  it('refuses set_config with a computed setting name', () => {
+    const computed = stmt({ functions: ['set_config'], setting: { name: '*', value: null, local: false } });
+    expect(decide([computed], ['dev'], 'human', false, 'allow').rule).toBe('airlock:guard-settings');
+  });
+
   it('refuses unsafe client encodings and server-side COPY', () => {
     const enc = stmt({ kind: 'set', node: 'VariableSetStmt', setting: { name: 'client_encoding', value: 'SJIS', local: false } });
     expect(decide([enc], ['dev'], 'human', false, 'allow').rule).toBe('airlock:client-encoding');
