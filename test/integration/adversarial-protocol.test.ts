@@ -5,7 +5,7 @@
  * Tests marked `it.fails` document a real problem (see the comment on each).
  */
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import * as fw from '../../broker/protocol/postgres/frontend-writer.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
@@ -383,23 +383,25 @@ describe('extended protocol batches', () => {
     expect(texts.some((t) => t.includes('innocent'))).toBe(false); // ...but it was recorded as the SELECT
   });
 
-  // BUG (audit gap): Close is applied to the broker's map as it is forwarded, even when the
-  // server is skipping messages until Sync after an error of its own; the server keeps the
-  // statement, the broker forgets it, and the next Bind/Execute of it is forwarded unrecorded
-  // (proxy-session.ts: `case FrontendCode.Close: ... this.onClose(frame)` + onExecute `!stmt`).
-  it.fails('a Close skipped by the server after an error does not let the statement run unrecorded', async () => {
+  // Close is applied to the broker's map as it is forwarded, even when the server is skipping
+  // messages until Sync after an error of its own, so the server keeps a statement the broker
+  // forgot. Before HEAD 7688265 the next Bind/Execute of it ran unrecorded; now the Bind of a
+  // name the broker does not know is refused (airlock:unknown-prepared). Safe outcome: it
+  // either does not run, or it is recorded.
+  it('a Close skipped by the server after an error does not let the statement run unrecorded', async () => {
     await victim('adv_ext6');
     const r = await Raw.open('alice', ['developers']);
     await r.send(bytes(parse('cl', 'DELETE FROM adv_ext6 WHERE id = 2'), sync()));
-    const m = await r.send(bytes(bind('', 'no_such_statement'), close('S', 'cl'), sync()));
-    expect(errors(m).map((e) => e.code)).toEqual(['26000']);
+    // an error of the server's own (division by zero at Execute): the server now skips to Sync
+    const m = await r.send(bytes(parse('', 'SELECT 1/0'), bind('', ''), execute(''), close('S', 'cl'), sync()));
+    expect(errors(m).map((e) => e.code)).toEqual(['22012']);
     const before = b.store.records.length;
     await r.send(bytes(bind('', 'cl'), execute(''), sync()));
     r.end();
     await new Promise((res) => setTimeout(res, 100));
     const after = b.store.records.slice(before).filter((x) => x.type === 'statement');
-    expect(await rows('adv_ext6')).toBe(4); // the DELETE ran
-    expect(after.length).toBeGreaterThan(0); // ...so it must have a record
+    const ran = (await rows('adv_ext6')) === 4;
+    expect(!ran || after.length > 0).toBe(true);
   });
 
   it('Describe/Close interleavings around a refused Parse keep the session in step', async () => {
@@ -581,19 +583,20 @@ describe('session reading rules', () => {
     expect(await rows('adv_scs1')).toBe(5);
   });
 
-  // Same race in one extended-protocol batch (no pipelining of Syncs needed).
+  // Same race in one extended-protocol batch (one Sync, no pipelining needed), with a single
+  // statement: scs on (broker): `'a\\'` is a string and `-- ...` a comment, so it is SELECT of a
+  // constant; scs off (server): `'a\\' -- '` is one string and pg_read_file(...) is called.
+  // no-file-access must refuse it; the server runs it.
   it.fails('a Parse after an Execute of SET standard_conforming_strings = off in the same batch', async () => {
-    await victim('adv_scs2');
     const r = await Raw.open('alice', ['developers']);
-    await r.send(bytes(
+    const m = await r.send(bytes(
       parse('', 'SET standard_conforming_strings = off'), bind('', ''), execute(''),
-      parse('', "SELECT 'a\\', ' x; DELETE FROM adv_scs2; --'"), bind('', ''), execute(''),
+      parse('', "SELECT 'a\\' -- ', pg_read_file('/etc/hostname') AS leaked --\n"), bind('', ''), execute(''),
       sync(),
     ));
-    // extended protocol refuses multi-statement Parse, so use simple Query after it too
-    await r.send(bytes(query('SET standard_conforming_strings = off; SELECT 1'), query("SELECT 'a\\', ' x; DELETE FROM adv_scs2; --'")), 2);
     r.end();
-    expect(await rows('adv_scs2')).toBe(5);
+    expect(m.some((x) => x.code === 'D')).toBe(false); // no row: pg_read_file did not run
+    expect(errors(m).map((e) => e.code)).toEqual(['42501']);
   });
 
   it('SET client_encoding to an unsafe encoding is refused in every spelling', async () => {
