@@ -3,6 +3,7 @@
  * `airlock:*` so an error, a recording or a reviewer can tell them from configured rules.
  */
 import type { StatementSummary } from '../analysis/types.js';
+import { isReadOnlyBuiltin } from '../analysis/functions.js';
 import { isSafeClientEncoding } from '../protocol/postgres/index.js';
 
 export interface BuiltInVerdict {
@@ -13,6 +14,12 @@ export interface BuiltInVerdict {
 
 /** Settings whose change would take the session out from under the rules. */
 const ROLE_SETTINGS = new Set(['role', 'session_authorization', 'all']);
+/**
+ * Functions that run SQL given as text, or read a table named as text: what they do is out of
+ * the analyser's sight (`query_to_xml('SELECT pg_read_file(...)')`, `table_to_xml('customers')`).
+ */
+const DYNAMIC_SQL = /^(pg_catalog\.)?(query_to_xml|query_to_xmlschema|query_to_xml_and_xmlschema|cursor_to_xml|cursor_to_xmlschema|table_to_xml|table_to_xmlschema|table_to_xml_and_xmlschema|schema_to_xml|schema_to_xmlschema|schema_to_xml_and_xmlschema|database_to_xml|database_to_xmlschema|database_to_xml_and_xmlschema)$|(^|\.)dblink/;
+
 /** Settings that switch off triggers or row security for everyone's rules. */
 const GUARD_SETTINGS = new Set(['session_replication_role']);
 
@@ -29,6 +36,14 @@ export function checkBuiltIns(s: StatementSummary, roleLocked: boolean): BuiltIn
       rule: 'airlock:unparsable',
       explanation: 'the statement could not be analysed, and Airlock refuses what it cannot analyse',
       hint: 'Check the SQL syntax; split it into plain statements.',
+    };
+  }
+  const dynamic = s.functions.find((f) => DYNAMIC_SQL.test(f));
+  if (dynamic) {
+    return {
+      rule: 'airlock:dynamic-sql',
+      explanation: `${dynamic}() runs SQL or reads tables named in text, which Airlock cannot analyse`,
+      hint: 'Run the query itself instead of passing it as text.',
     };
   }
   if (s.copy && (s.copy.program || s.copy.serverFile)) {
@@ -74,6 +89,15 @@ export function checkBuiltIns(s: StatementSummary, roleLocked: boolean): BuiltIn
       rule: 'airlock:role-lock',
       explanation: 'DISCARD would reset the database role the broker set from your identity',
       hint: 'Reconnect instead of DISCARD.',
+    };
+  }
+  if (roleLocked && (s.kind === 'do' || s.kind === 'call' || s.functions.some((f) => !isReadOnlyBuiltin(f)))) {
+    // The role is set by the broker, but code it cannot see (DO blocks, procedures, user or
+    // side-effecting functions) could run SET ROLE / set_config from inside.
+    return {
+      rule: 'airlock:role-lock',
+      explanation: `${s.kind === 'do' || s.kind === 'call' ? `a ${s.kind.toUpperCase()} statement` : `calling ${s.functions.find((f) => !isReadOnlyBuiltin(f))}()`} runs code Airlock cannot see, which could change the database role set from your identity`,
+      hint: 'Use plain SQL and built-in read-only functions under a mapped role.',
     };
   }
   if (roleLocked && s.functions.some((f) => f === 'set_config' || f.endsWith('.set_config'))) {

@@ -64,7 +64,19 @@ export class SessionPolicy {
       best = best ? moreSevere(best, d) : d;
       if (best.action === 'block') break;
     }
-    return best ?? this.defaultDecision(index, `a ${s.kind} statement no rule matches`);
+    if (best) return best;
+    if (s.kind === 'do' || s.kind === 'call') {
+      // Procedural code cannot be analysed: a permissive default does not cover it; only a
+      // rule that names the kind does.
+      return {
+        action: 'block',
+        rule: 'airlock:opaque-code',
+        explanation: `rule "airlock:opaque-code" (block): a ${s.kind.toUpperCase()} statement runs code Airlock cannot analyse, and no rule allows it`,
+        hint: `Run the statements themselves, or ask for a rule that allows kind "${s.kind}".`,
+        statementIndex: index,
+      };
+    }
+    return this.defaultDecision(index, `a ${s.kind} statement no rule matches`);
   }
 
   private defaultDecision(index: number, what: string): Decision {

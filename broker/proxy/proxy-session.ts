@@ -47,6 +47,19 @@ export interface ProxySessionOptions {
   readonly onClose: (reason: string) => void;
 }
 
+/** Pseudo message code for a queued piece of a streamed CopyData (no real code is 0). */
+const STREAM_PIECE = 0;
+/** Messages queued behind a reading-rule change before the client socket is paused. */
+const MAX_HELD_MESSAGES = 1000;
+
+const CURSOR_PORTAL: Decision = {
+  action: 'allow',
+  rule: 'airlock:cursor-portal',
+  explanation: 'rule "airlock:cursor-portal" (allow): fetching from a portal the client did not bind (a cursor, judged at DECLARE)',
+  hint: undefined,
+  statementIndex: 0,
+};
+
 interface PreparedStatement {
   readonly sql: string;
   readonly gate: GateResult;
@@ -71,6 +84,17 @@ export class ProxySession implements FrameSink, Releasable {
   private unitsSent = 0;
   decoding: TextDecoding;
   private closed = false;
+  /**
+   * After a statement that may change how text is read (SET client_encoding, a DO block...),
+   * client messages wait until its sync unit has completed, so they are judged under the
+   * reading rules the server will apply to them. Units settled so far, the unit to wait for,
+   * and the messages waiting.
+   */
+  private unitsSettled = 0;
+  private holdUntilUnit = 0;
+  private readonly held: { code: number; frame: Buffer }[] = [];
+  /** Such a statement was executed in the current extended-protocol batch (before its Sync). */
+  private readingChangedInBatch = false;
   /** Corks on the upstream socket not yet released, and whether a release is queued. */
   private corks = 0;
   private releaseQueued = false;
@@ -117,8 +141,33 @@ export class ProxySession implements FrameSink, Releasable {
 
   /** The relay saw a ReadyForQuery: unit `n` is complete. */
   unitSettled(n: number): void {
+    this.unitsSettled = n;
     this.blocked.settle(n);
     this.tracker.settle(n);
+    if (this.held.length > 0 && !this.holding) this.replayHeld();
+  }
+
+  private get holding(): boolean {
+    return this.holdUntilUnit > this.unitsSettled;
+  }
+
+  private replayHeld(): void {
+    this.upstream.cork();
+    this.corks++;
+    try {
+      while (this.held.length > 0 && !this.holding && !this.closed) {
+        const m = this.held.shift()!;
+        this.dispatch(m.code, m.frame);
+      }
+    } catch (e) {
+      this.onClientError(e);
+    }
+    this.toUpstream.flush();
+    if (!this.releaseQueued) {
+      this.releaseQueued = true;
+      this.opts.release.defer(this);
+    }
+    if (this.held.length === 0) this.client.resume();
   }
 
   fatal(error: AirlockError | ProtocolError, reason: string): void {
@@ -189,15 +238,33 @@ export class ProxySession implements FrameSink, Releasable {
   // ---- FrameSink: client messages ----------------------------------------------------------
 
   streamStart(_code: number, _total: number, chunk: Buffer): void {
-    this.forward(chunk);
+    this.streamPiece(chunk);
   }
 
   streamChunk(chunk: Buffer): void {
-    if (chunk.length) this.forward(chunk);
+    if (chunk.length) this.streamPiece(chunk);
+  }
+
+  /** Pieces of a large CopyData: forwarded as they come, or queued behind held messages. */
+  private streamPiece(chunk: Buffer): void {
+    if (this.holding || this.held.length > 0) this.held.push({ code: STREAM_PIECE, frame: Buffer.from(chunk) });
+    else this.forward(chunk);
   }
 
   message(code: number, frame: Buffer): void {
+    if (this.holding || this.held.length > 0) {
+      this.held.push({ code, frame });
+      // Stop reading the socket while messages wait: the kernel's buffers apply back-pressure.
+      if (this.held.length > MAX_HELD_MESSAGES) this.client.pause();
+      return;
+    }
+    this.dispatch(code, frame);
+  }
+
+  private dispatch(code: number, frame: Buffer): void {
     switch (code) {
+      case STREAM_PIECE:
+        return this.forward(frame);
       case FrontendCode.Query:
         return this.onQuery(frame);
       case FrontendCode.Parse:
@@ -209,6 +276,10 @@ export class ProxySession implements FrameSink, Releasable {
       case FrontendCode.Sync:
         this.skipUntilSync = false;
         this.unitsSent++;
+        if (this.readingChangedInBatch) {
+          this.readingChangedInBatch = false;
+          this.holdUntilUnit = this.unitsSent;
+        }
         return this.forward(frame);
       case FrontendCode.Close:
         if (this.skipUntilSync) return;
@@ -245,15 +316,40 @@ export class ProxySession implements FrameSink, Releasable {
       if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
       return this.refuseUnreadable(e, 'simple');
     }
+    if (this.readingChangedInBatch) return this.refusePipelined('simple', sql);
     const gate = this.opts.gate.check(sql);
     if (gate.decision.action !== 'allow') {
       return this.refuse(decisionError(gate.decision), 'simple', sql, gate.kinds, gate.decision);
     }
+    this.forgetDeallocated(gate);
     // Queued now, written before the corked query leaves (see release-batch.ts).
     const id = this.opts.recorder.statement('simple', sql, gate.kinds, gate.decision);
     this.unitsSent++;
     this.tracker.started(id, this.unitsSent, true);
     this.forward(frame);
+    if (gate.changesReading) this.holdUntilUnit = this.unitsSent;
+  }
+
+  /** Text sent behind a reading-rule change in the same extended batch cannot be read safely yet. */
+  private refusePipelined(protocol: 'simple' | 'extended', sql: string): void {
+    const decision: Decision = {
+      action: 'block',
+      rule: 'airlock:pipelined-after-setting',
+      explanation: 'rule "airlock:pipelined-after-setting" (block): this text was sent in the same batch as a statement that can change how text is read (client_encoding, standard_conforming_strings, procedural code), before that statement completed',
+      hint: 'Send a Sync after such a statement and wait for its result before sending more.',
+      statementIndex: 0,
+    };
+    this.refuse(decisionError(decision), protocol, sql, ['unknown'], decision);
+  }
+
+  /** DEALLOCATE / DISCARD also drop protocol-level statements: forget them, so a later Bind is judged anew. */
+  private forgetDeallocated(gate: GateResult): void {
+    for (const st of gate.analysis.statements) {
+      if (st.deallocate) {
+        if (st.deallocate.name === null) this.statements.clear();
+        else this.statements.delete(st.deallocate.name);
+      } else if (st.node === 'DiscardStmt') this.statements.clear();
+    }
   }
 
   private onParse(frame: Buffer): void {
@@ -265,11 +361,14 @@ export class ProxySession implements FrameSink, Releasable {
       if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
       return this.refuseUnreadable(e, 'extended');
     }
+    if (this.readingChangedInBatch) return this.refusePipelined('extended', parsed.sql);
     const gate = this.opts.gate.check(parsed.sql);
     if (gate.decision.action !== 'allow') {
       return this.refuse(decisionError(gate.decision), 'extended', parsed.sql, gate.kinds, gate.decision);
     }
-    this.statements.set(parsed.name, { sql: parsed.sql, gate });
+    this.forgetDeallocated(gate);
+    // A named statement that exists already is refused by the server (42P05): keep the old text.
+    if (parsed.name === '' || !this.statements.has(parsed.name)) this.statements.set(parsed.name, { sql: parsed.sql, gate });
     this.forward(frame);
   }
 
@@ -296,11 +395,15 @@ export class ProxySession implements FrameSink, Releasable {
     const { portal } = parseExecute(frame);
     const bound = this.portals.get(portal);
     if (!bound) {
-      // Not bound in this session: the database answers with its own error; nothing of ours runs.
+      // Not bound by Bind: a SQL cursor (its query was judged at DECLARE), or nothing (the
+      // database answers with its own error). Recorded either way.
+      const id = this.opts.recorder.statement('extended', `-- Execute of portal "${portal}" (a SQL cursor, or no such portal)`, ['cursor'], CURSOR_PORTAL);
+      this.tracker.started(id, this.unitsSent + 1, false);
       this.forward(frame);
       return;
     }
     const stmt = bound.statement;
+    if (stmt.gate.changesReading) this.readingChangedInBatch = true;
     stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision);
     const id = this.opts.recorder.statementFromFragment(stmt.fragment, bound.params);
     this.tracker.started(id, this.unitsSent + 1, false);

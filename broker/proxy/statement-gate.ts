@@ -4,7 +4,7 @@
  * (client_encoding, standard_conforming_strings) so text is read as the server will read it.
  */
 import type { Analysis, StatementSummary } from '../analysis/types.js';
-import type { AnalysisCache } from '../analysis/index.js';
+import { isReadOnlyBuiltin, type AnalysisCache } from '../analysis/index.js';
 import type { Decision } from '../policy/decision.js';
 import type { SessionPolicy } from '../policy/policy-engine.js';
 
@@ -27,6 +27,21 @@ export interface GateResult {
   readonly analysis: Analysis;
   readonly decision: Decision;
   readonly kinds: readonly string[];
+  /**
+   * Running it may change how the server reads the next statements (client_encoding,
+   * standard_conforming_strings): messages after it must wait until it has run.
+   */
+  readonly changesReading: boolean;
+}
+
+/** Settings that change how statement text is read. */
+const READING_SETTINGS = new Set(['client_encoding', 'standard_conforming_strings', 'all', '*']);
+
+function changesReading(s: StatementSummary): boolean {
+  if (s.kind === 'do' || s.kind === 'call' || s.node === 'DiscardStmt') return true;
+  if (s.setting && READING_SETTINGS.has(s.setting.name)) return true;
+  if (s.kind === 'set' && !s.setting) return true;
+  return s.functions.some((f) => !isReadOnlyBuiltin(f));
 }
 
 export class StatementGate {
@@ -59,7 +74,7 @@ export class StatementGate {
       decision = { ...decision, explanation: `${decision.explanation}: ${analysis.error}` };
     }
     if (decision.action === 'allow') this.track(analysis);
-    return { analysis, decision, kinds: analysis.statements.map((s) => s.kind) };
+    return { analysis, decision, kinds: analysis.statements.map((s) => s.kind), changesReading: analysis.statements.some(changesReading) };
   }
 
   /**
@@ -70,7 +85,7 @@ export class StatementGate {
   checkPrepared(name: string): GateResult {
     const inner = this.prepared.get(name) ?? UNKNOWN_PREPARED(name);
     const decision = this.policy.decideStatements([inner]);
-    return { analysis: { ok: true, statements: [inner] }, decision, kinds: [inner.kind] };
+    return { analysis: { ok: true, statements: [inner] }, decision, kinds: [inner.kind], changesReading: changesReading(inner) };
   }
 
   /**

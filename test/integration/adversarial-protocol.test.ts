@@ -2,7 +2,7 @@
  * Adversarial tests against the running broker: extended-protocol tricks, SQL-level vs
  * protocol-level prepared statements, pipelined changes of the session's reading rules, and
  * role-lock escapes. Each test asserts the SAFE outcome, checked on the database directly.
- * Tests marked `it.fails` document a real problem (see the comment on each).
+ * Comments marked FIXED describe a problem this review found and the fix that closed it.
  */
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -182,13 +182,13 @@ describe('prepared statement namespaces', () => {
     expect(await rows('adv_ns2')).toBe(5);
   });
 
-  // BUG (audit integrity): same namespace, allowed texts. After DEALLOCATE ns3 (SQL) and
+  // FIXED (audit integrity; proxy-session.ts forgetDeallocated): same namespace, allowed texts. After DEALLOCATE ns3 (SQL) and
   // PREPARE ns3 AS <another allowed statement>, a protocol Bind/Execute of ns3 runs the new
   // definition but the broker records (and judged) the original Parse text, because
   // proxy-session.ts onBind looks in its own `statements` map first and the SQL-level
   // DEALLOCATE/PREPARE never touch that map (StatementGate.track only updates the gate's own
   // map). A DELETE is journalled as "SELECT 1".
-  it.fails('a protocol statement redefined by DEALLOCATE + PREPARE is recorded as what runs', async () => {
+  it('a protocol statement redefined by DEALLOCATE + PREPARE is recorded as what runs', async () => {
     await victim('adv_ns3');
     const r = await Raw.open('alice', ['developers']);
     await r.send(bytes(parse('ns3', 'SELECT 1 /* ns3 innocent */'), sync()));
@@ -276,7 +276,7 @@ describe('prepared statement namespaces', () => {
   // cursor name is forwarded unrecorded (proxy-session.ts onExecute: `if (!bound) forward`).
   // The cursor's query was judged at DECLARE (SELECT only), so this is an audit gap, not a
   // bypass: the rows are fetched without a statement record.
-  it.fails('a protocol Execute of a SQL cursor is recorded', async () => {
+  it('a protocol Execute of a SQL cursor is recorded', async () => {
     const r = await Raw.open('alice', ['developers']);
     await r.send(query('BEGIN; DECLARE cur_adv CURSOR FOR SELECT id FROM items ORDER BY id'));
     const before = b.store.records.length;
@@ -365,12 +365,12 @@ describe('extended protocol batches', () => {
     expect((await admin.query('SELECT count(*)::int AS n FROM items')).rows[0].n).toBe(100);
   });
 
-  // BUG (audit integrity): the broker records a named statement's text when it *forwards* the
+  // FIXED (proxy-session.ts onParse keeps an existing name's text): the broker recorded a named statement's text when it *forwarded* the
   // Parse (proxy-session.ts onParse: `this.statements.set(parsed.name, ...)`), not when the
   // server accepts it. A second Parse under an existing name fails on the server ("prepared
   // statement already exists") but overwrites the broker's map, so a later Execute of the
   // first (DELETE) is recorded with the second text (SELECT).
-  it.fails('a failed re-Parse of an existing name does not change what Execute is recorded as', async () => {
+  it('a failed re-Parse of an existing name does not change what Execute is recorded as', async () => {
     await victim('adv_ext5');
     const r = await Raw.open('alice', ['developers']);
     await r.send(bytes(parse('dup', 'DELETE FROM adv_ext5 WHERE id = 1'), sync()));
@@ -565,13 +565,14 @@ describe('session reading rules', () => {
     expect(await rows('adv_scs0')).toBe(5);
   });
 
-  // BUG: the broker learns that standard_conforming_strings changed only from the database's
+  // FIXED (messages behind a reading-rule change now wait for its ReadyForQuery; in one extended
+  // batch they are refused): the broker learns that standard_conforming_strings changed only from the database's
   // ParameterStatus (proxy-session.ts parameterChanged ← upstream-relay.ts), but it judges
   // every client message the moment it arrives (onQuery/onParse). A Query pipelined right
   // behind `SET standard_conforming_strings = off` is analysed with the old rules: the broker
   // sees one SELECT of two string literals, the server (scs off: \' escapes the quote) sees
   // SELECT ...; DELETE FROM adv_scs1 (unbounded) and runs it.
-  it.fails('a statement pipelined behind SET standard_conforming_strings = off is read as the server reads it', async () => {
+  it('a statement pipelined behind SET standard_conforming_strings = off is read as the server reads it', async () => {
     await victim('adv_scs1');
     const r = await Raw.open('alice', ['developers']);
     const m = await r.send(bytes(
@@ -587,7 +588,7 @@ describe('session reading rules', () => {
   // statement: scs on (broker): `'a\\'` is a string and `-- ...` a comment, so it is SELECT of a
   // constant; scs off (server): `'a\\' -- '` is one string and pg_read_file(...) is called.
   // no-file-access must refuse it; the server runs it.
-  it.fails('a Parse after an Execute of SET standard_conforming_strings = off in the same batch', async () => {
+  it('a Parse after an Execute of SET standard_conforming_strings = off in the same batch', async () => {
     const r = await Raw.open('alice', ['developers']);
     const m = await r.send(bytes(
       parse('', 'SET standard_conforming_strings = off'), bind('', ''), execute(''),
@@ -618,14 +619,15 @@ describe('session reading rules', () => {
     expect((await c.query('SHOW client_encoding')).rows[0].client_encoding).toBe('UTF8');
   });
 
-  // BUG: client_encoding can be switched to SJIS without a SET the broker sees (a DO block, or
+  // FIXED (same mechanism; DO blocks and unproven functions count as reading-rule changes):
+  // client_encoding can be switched to SJIS without a SET the broker sees (a DO block, or
   // set_config run inside query_to_xml: both hide the call in a string literal). The broker
   // notices only at the next ParameterStatus, where decodingFor('SJIS') throws and the session
   // is closed — but a statement pipelined behind the switch has already been judged as UTF-8.
   // Bytes C2 81 5C are valid UTF-8 (U+0081, '\'), while in SJIS C2 is a katakana and 81 5C a
   // double-byte character that swallows the backslash. Inside E'...' the broker sees an
   // escaped quote; the server sees the end of the literal and runs the DELETE.
-  it.fails('a statement pipelined behind a hidden switch to SJIS is not judged as UTF-8', async () => {
+  it('a statement pipelined behind a hidden switch to SJIS is not judged as UTF-8', async () => {
     await victim('adv_sjis');
     const r = await Raw.open('alice', ['developers']);
     const evil = bytes('SELECT E\'', [0xc2, 0x81, 0x5c], "'; DELETE FROM adv_sjis; --'");
@@ -688,27 +690,27 @@ describe('role-mapped session (readonly → airlock_ro)', () => {
     expect((await c.query('SELECT current_user AS u')).rows[0].u).toBe('airlock_ro');
   });
 
-  // BUG: the role lock is purely textual (built-in-rules.ts checkBuiltIns: SET role /
+  // FIXED (role-mapped sessions refuse DO, CALL, dynamic SQL and non-builtin functions): the role lock was purely textual (built-in-rules.ts checkBuiltIns: SET role /
   // set_config by name), but the upstream session's *session user* is the broker's own
   // (superuser) login, so any way of running SQL the analyser cannot see changes the role
   // back. query_to_xml() runs a query given as a string literal (not in the read-only
   // allow-list, but no rule refuses unknown functions), and set_config inside it is invisible.
-  it.fails('set_config hidden in query_to_xml() does not escape the role', async () => {
+  it('set_config hidden in query_to_xml() does not escape the role', async () => {
     const c = await ro();
     await c.query("SELECT query_to_xml('SELECT set_config(''role'', ''postgres'', false)', true, false, '')").catch(() => undefined);
     expect((await c.query('SELECT current_user AS u')).rows[0].u).toBe('airlock_ro');
   });
 
-  // BUG (same root cause): a DO block runs PL/pgSQL the analyser does not look into.
-  it.fails('SET ROLE inside a DO block does not escape the role', async () => {
+  // FIXED (same fix): a DO block runs PL/pgSQL the analyser does not look into.
+  it('SET ROLE inside a DO block does not escape the role', async () => {
     const c = await ro();
     await c.query("DO $$BEGIN EXECUTE 'SET ROLE postgres'; END$$").catch(() => undefined);
     expect((await c.query('SELECT current_user AS u')).rows[0].u).toBe('airlock_ro');
   });
 
-  // BUG (same root cause): a temporary function (TEMP is granted to PUBLIC by default) with a
+  // FIXED (same fix): a temporary function (TEMP is granted to PUBLIC by default) with a
   // SET clause or a body calling set_config.
-  it.fails('a temporary function calling set_config does not escape the role', async () => {
+  it('a temporary function calling set_config does not escape the role', async () => {
     const c = await ro();
     await c.query("CREATE FUNCTION pg_temp.esc() RETURNS text LANGUAGE sql AS $$SELECT set_config('role', 'postgres', false)$$").catch(() => undefined);
     await c.query('SELECT pg_temp.esc()').catch(() => undefined);
@@ -743,7 +745,7 @@ describe('agents and DDL', () => {
   // no-ddl-for-agents ("agents do not change the schema") does not match a DO block that
   // runs DDL with EXECUTE. The broker classifies DO as always-writing but no built-in or
   // default rule refuses it; the body is never analysed (analyzer.ts case 'DoStmt').
-  it.fails('agents cannot run DDL through a DO block (DEFAULT_RULES)', async () => {
+  it('agents cannot run DDL through a DO block (DEFAULT_RULES)', async () => {
     await victim('adv_ddl2');
     const c = await b.client('alice', ['agents']);
     await c.query("DO $$BEGIN EXECUTE 'DROP TABLE adv_ddl2'; END$$").catch(() => undefined);

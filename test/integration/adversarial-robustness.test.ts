@@ -247,7 +247,7 @@ describe('rules against code the analyser cannot see', () => {
   // xpath-free SPI entry points, DO, SQL/PL functions) run SQL given as a string literal, so the
   // call is invisible: developers read server files with no DDL at all. query_to_xml is not in
   // the read-only allow-list (functions.ts), but nothing refuses unproven functions by default.
-  it.fails('no-file-access cannot be bypassed through query_to_xml', async () => {
+  it('no-file-access cannot be bypassed through query_to_xml', async () => {
     const c = await b.client('alice', ['developers']);
     const r = await c.query("SELECT query_to_xml('SELECT pg_read_file(''/etc/hostname'') AS f', true, false, '')::text AS x")
       .then((q) => q.rows[0].x as string, () => null);

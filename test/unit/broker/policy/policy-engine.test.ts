@@ -90,6 +90,13 @@ describe('policy engine', () => {
     expect(decide([stmt({ functions: ['pg_read_binary_file'] })]).rule).toBe('files');
   });
 
+  it('does not let a permissive default cover DO or CALL; a rule naming the kind does', () => {
+    expect(decide([stmt({ kind: 'do', node: 'DoStmt', writes: true })], ['dev'], 'human', false, 'allow').rule).toBe('airlock:opaque-code');
+    const engine = new PolicyEngine([{ name: 'procs', match: { kinds: ['call'] }, action: 'allow' }]);
+    const d = engine.forSession({ connection: 'shop', principal: principal(['dev']) }, connection('allow'), false).decideStatements([stmt({ kind: 'call', node: 'CallStmt' })]);
+    expect(d.rule).toBe('procs');
+  });
+
   it('refuses unparsable statements before any rule', () => {
     const d = decide([stmt({ kind: 'unknown', node: 'unknown', writes: true })], ['dev'], 'human', false, 'allow');
     expect(d).toMatchObject({ action: 'block', rule: 'airlock:unparsable' });
