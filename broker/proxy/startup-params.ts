@@ -9,8 +9,23 @@ import { isSafeClientEncoding } from '../protocol/postgres/client-encoding.js';
 
 /** Chosen by the broker, never taken from the client. */
 const BROKER_OWNED = new Set(['user', 'database', 'options']);
-/** Settings that change who the session is or switch off protections. */
+/** Settings that change who the session is or switch off protections (named in the error). */
 const REFUSED = new Set(['role', 'session_authorization', 'session_replication_role', 'is_superuser', 'row_security']);
+/**
+ * Start-up settings passed on to the database: what drivers send and harmless session
+ * settings. Anything else is refused: the broker's own login may hold privileges (e.g.
+ * `session_preload_libraries`) that a client must not borrow at start-up.
+ */
+const ALLOWED = new Set([
+  'application_name', 'client_encoding', 'datestyle', 'timezone', 'intervalstyle', 'extra_float_digits',
+  'search_path', 'statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout',
+  'idle_session_timeout', 'default_transaction_isolation', 'default_transaction_read_only',
+  'default_transaction_deferrable', 'bytea_output', 'xmlbinary', 'xmloption', 'lc_messages', 'lc_monetary',
+  'lc_numeric', 'lc_time', 'standard_conforming_strings', 'escape_string_warning', 'geqo', 'jit',
+  'work_mem', 'maintenance_work_mem', 'temp_buffers', 'enable_seqscan', 'random_page_cost',
+  'plan_cache_mode', 'tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count',
+  'client_min_messages', 'gssencmode', 'array_nulls', 'quote_all_identifiers', 'timezone_abbreviations',
+]);
 
 export interface ClientStartup {
   /** Parameters to pass on to the database. */
@@ -40,6 +55,7 @@ export function checkStartupParams(params: ReadonlyMap<string, string>): ClientS
 
 function checkSetting(name: string, value: string): void {
   if (REFUSED.has(name)) throw new AirlockError('BRK_ERR_STARTUP_OPTION', `${name} cannot be set by the client`);
+  if (!ALLOWED.has(name)) throw new AirlockError('BRK_ERR_STARTUP_OPTION', `${name} is not a start-up setting Airlock passes on; SET it after connecting if your rules allow`);
   if (name === 'client_encoding' && !isSafeClientEncoding(value)) {
     throw new AirlockError('BRK_ERR_ENCODING_REFUSED', `client_encoding ${value} can hide quotes inside multibyte characters`);
   }

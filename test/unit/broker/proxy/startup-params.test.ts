@@ -26,6 +26,13 @@ describe('start-up parameters', () => {
     }
   });
 
+  it('passes only an allow-list of harmless settings, directly or in options', () => {
+    expect(() => checkStartupParams(params({ session_preload_libraries: 'evil' }))).toThrow(/not a start-up setting/);
+    expect(() => checkStartupParams(params({ options: '-c log_statement=none' }))).toThrow(/not a start-up setting/);
+    expect(checkStartupParams(params({ TimeZone: 'UTC', extra_float_digits: '3', options: '-c search_path=app' })).forward)
+      .toEqual({ TimeZone: 'UTC', extra_float_digits: '3', options: '-c search_path=app' });
+  });
+
   it('refuses unknown option switches and unsafe encodings, and replication', () => {
     expect(() => checkStartupParams(params({ options: '-d 5' }))).toThrow(/unsupported option/);
     expect(() => checkStartupParams(params({ client_encoding: 'GBK' }))).toThrow(/client encoding/);
