@@ -29,8 +29,9 @@ import {
 import type { SessionRecorder } from '../recording/session-recorder.js';
 import { BlockedStatements } from './blocked-statements.js';
 import { CoalescingWriter } from './coalescing-writer.js';
-import { decisionError, errorFields } from './refusal-errors.js';
+import { CURSOR_PORTAL, decisionError, errorFields, PIPELINED_AFTER_SETTING } from './refusal-errors.js';
 import { ExecutionTracker } from './execution-tracker.js';
+import { ReadingBarrier, STREAM_PIECE } from './reading-barrier.js';
 import type { Releasable, ReleaseBatch } from './release-batch.js';
 import { UpstreamRelay } from './upstream-relay.js';
 import type { GateResult, StatementGate } from './statement-gate.js';
@@ -47,18 +48,9 @@ export interface ProxySessionOptions {
   readonly onClose: (reason: string) => void;
 }
 
-/** Pseudo message code for a queued piece of a streamed CopyData (no real code is 0). */
-const STREAM_PIECE = 0;
 /** Messages queued behind a reading-rule change before the client socket is paused. */
 const MAX_HELD_MESSAGES = 1000;
 
-const CURSOR_PORTAL: Decision = {
-  action: 'allow',
-  rule: 'airlock:cursor-portal',
-  explanation: 'rule "airlock:cursor-portal" (allow): fetching from a portal the client did not bind (a cursor, judged at DECLARE)',
-  hint: undefined,
-  statementIndex: 0,
-};
 
 interface PreparedStatement {
   readonly sql: string;
@@ -84,17 +76,8 @@ export class ProxySession implements FrameSink, Releasable {
   private unitsSent = 0;
   decoding: TextDecoding;
   private closed = false;
-  /**
-   * After a statement that may change how text is read (SET client_encoding, a DO block...),
-   * client messages wait until its sync unit has completed, so they are judged under the
-   * reading rules the server will apply to them. Units settled so far, the unit to wait for,
-   * and the messages waiting.
-   */
-  private unitsSettled = 0;
-  private holdUntilUnit = 0;
-  private readonly held: { code: number; frame: Buffer }[] = [];
-  /** Such a statement was executed in the current extended-protocol batch (before its Sync). */
-  private readingChangedInBatch = false;
+  /** Messages pipelined behind a statement that can change how text is read wait here. */
+  private readonly barrier = new ReadingBarrier();
   /** Corks on the upstream socket not yet released, and whether a release is queued. */
   private corks = 0;
   private releaseQueued = false;
@@ -141,33 +124,15 @@ export class ProxySession implements FrameSink, Releasable {
 
   /** The relay saw a ReadyForQuery: unit `n` is complete. */
   unitSettled(n: number): void {
-    this.unitsSettled = n;
     this.blocked.settle(n);
     this.tracker.settle(n);
-    if (this.held.length > 0 && !this.holding) this.replayHeld();
-  }
-
-  private get holding(): boolean {
-    return this.holdUntilUnit > this.unitsSettled;
-  }
-
-  private replayHeld(): void {
-    this.upstream.cork();
-    this.corks++;
-    try {
-      while (this.held.length > 0 && !this.holding && !this.closed) {
-        const m = this.held.shift()!;
-        this.dispatch(m.code, m.frame);
-      }
-    } catch (e) {
-      this.onClientError(e);
+    this.barrier.settle(n);
+    if (this.barrier.waiting > 0) {
+      this.corkedTurn(() => {
+        for (let m = this.barrier.next(); m && !this.closed; m = this.barrier.next()) this.dispatch(m.code, m.frame);
+      });
+      if (this.barrier.waiting === 0) this.client.resume();
     }
-    this.toUpstream.flush();
-    if (!this.releaseQueued) {
-      this.releaseQueued = true;
-      this.opts.release.defer(this);
-    }
-    if (this.held.length === 0) this.client.resume();
   }
 
   fatal(error: AirlockError | ProtocolError, reason: string): void {
@@ -192,10 +157,14 @@ export class ProxySession implements FrameSink, Releasable {
    * records of their statements are written (see release-batch.ts): record before forward.
    */
   private onClientData(chunk: Buffer): void {
+    this.corkedTurn(() => this.reader.feed(chunk, this));
+  }
+
+  private corkedTurn(work: () => void): void {
     this.upstream.cork();
     this.corks++;
     try {
-      this.reader.feed(chunk, this);
+      work();
     } catch (e) {
       this.onClientError(e);
     }
@@ -247,18 +216,19 @@ export class ProxySession implements FrameSink, Releasable {
 
   /** Pieces of a large CopyData: forwarded as they come, or queued behind held messages. */
   private streamPiece(chunk: Buffer): void {
-    if (this.holding || this.held.length > 0) this.held.push({ code: STREAM_PIECE, frame: Buffer.from(chunk) });
+    if (this.barrier.active) this.hold(STREAM_PIECE, Buffer.from(chunk));
     else this.forward(chunk);
   }
 
   message(code: number, frame: Buffer): void {
-    if (this.holding || this.held.length > 0) {
-      this.held.push({ code, frame });
-      // Stop reading the socket while messages wait: the kernel's buffers apply back-pressure.
-      if (this.held.length > MAX_HELD_MESSAGES) this.client.pause();
-      return;
-    }
-    this.dispatch(code, frame);
+    if (this.barrier.active) this.hold(code, frame);
+    else this.dispatch(code, frame);
+  }
+
+  private hold(code: number, frame: Buffer): void {
+    this.barrier.hold({ code, frame });
+    // Stop reading the socket while messages wait: the kernel's buffers apply back-pressure.
+    if (this.barrier.waiting > MAX_HELD_MESSAGES) this.client.pause();
   }
 
   private dispatch(code: number, frame: Buffer): void {
@@ -276,10 +246,7 @@ export class ProxySession implements FrameSink, Releasable {
       case FrontendCode.Sync:
         this.skipUntilSync = false;
         this.unitsSent++;
-        if (this.readingChangedInBatch) {
-          this.readingChangedInBatch = false;
-          this.holdUntilUnit = this.unitsSent;
-        }
+        this.barrier.syncSent(this.unitsSent);
         return this.forward(frame);
       case FrontendCode.Close:
         if (this.skipUntilSync) return;
@@ -316,7 +283,7 @@ export class ProxySession implements FrameSink, Releasable {
       if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
       return this.refuseUnreadable(e, 'simple');
     }
-    if (this.readingChangedInBatch) return this.refusePipelined('simple', sql);
+    if (this.barrier.changedInBatch) return this.refusePipelined('simple', sql);
     const gate = this.opts.gate.check(sql);
     if (gate.decision.action !== 'allow') {
       return this.refuse(decisionError(gate.decision), 'simple', sql, gate.kinds, gate.decision);
@@ -327,19 +294,12 @@ export class ProxySession implements FrameSink, Releasable {
     this.unitsSent++;
     this.tracker.started(id, this.unitsSent, true);
     this.forward(frame);
-    if (gate.changesReading) this.holdUntilUnit = this.unitsSent;
+    if (gate.changesReading) this.barrier.holdUntilUnit(this.unitsSent);
   }
 
   /** Text sent behind a reading-rule change in the same extended batch cannot be read safely yet. */
   private refusePipelined(protocol: 'simple' | 'extended', sql: string): void {
-    const decision: Decision = {
-      action: 'block',
-      rule: 'airlock:pipelined-after-setting',
-      explanation: 'rule "airlock:pipelined-after-setting" (block): this text was sent in the same batch as a statement that can change how text is read (client_encoding, standard_conforming_strings, procedural code), before that statement completed',
-      hint: 'Send a Sync after such a statement and wait for its result before sending more.',
-      statementIndex: 0,
-    };
-    this.refuse(decisionError(decision), protocol, sql, ['unknown'], decision);
+    this.refuse(decisionError(PIPELINED_AFTER_SETTING), protocol, sql, ['unknown'], PIPELINED_AFTER_SETTING);
   }
 
   /** DEALLOCATE / DISCARD also drop protocol-level statements: forget them, so a later Bind is judged anew. */
@@ -361,7 +321,7 @@ export class ProxySession implements FrameSink, Releasable {
       if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
       return this.refuseUnreadable(e, 'extended');
     }
-    if (this.readingChangedInBatch) return this.refusePipelined('extended', parsed.sql);
+    if (this.barrier.changedInBatch) return this.refusePipelined('extended', parsed.sql);
     const gate = this.opts.gate.check(parsed.sql);
     if (gate.decision.action !== 'allow') {
       return this.refuse(decisionError(gate.decision), 'extended', parsed.sql, gate.kinds, gate.decision);
@@ -403,7 +363,7 @@ export class ProxySession implements FrameSink, Releasable {
       return;
     }
     const stmt = bound.statement;
-    if (stmt.gate.changesReading) this.readingChangedInBatch = true;
+    if (stmt.gate.changesReading) this.barrier.changedInBatch = true;
     stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision);
     const id = this.opts.recorder.statementFromFragment(stmt.fragment, bound.params);
     this.tracker.started(id, this.unitsSent + 1, false);

@@ -20,3 +20,21 @@ export function errorFields(e: AirlockError | ProtocolError, severity: 'ERROR' |
   const hint = e instanceof AirlockError ? e.hint : undefined;
   return { severity, code: e.sqlState, message: `Airlock: ${e.message}`, ...(hint ? { hint } : {}) };
 }
+
+/** Text pipelined in one extended batch behind a statement that can change how text is read. */
+export const PIPELINED_AFTER_SETTING: Decision = {
+  action: 'block',
+  rule: 'airlock:pipelined-after-setting',
+  explanation: 'rule "airlock:pipelined-after-setting" (block): this text was sent in the same batch as a statement that can change how text is read (client_encoding, standard_conforming_strings, procedural code), before that statement completed',
+  hint: 'Send a Sync after such a statement and wait for its result before sending more.',
+  statementIndex: 0,
+};
+
+/** Recorded for an Execute of a portal the client did not Bind (a SQL cursor, judged at DECLARE). */
+export const CURSOR_PORTAL: Decision = {
+  action: 'allow',
+  rule: 'airlock:cursor-portal',
+  explanation: 'rule "airlock:cursor-portal" (allow): fetching from a portal the client did not bind (a cursor, judged at DECLARE)',
+  hint: undefined,
+  statementIndex: 0,
+};
