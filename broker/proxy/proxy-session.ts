@@ -31,10 +31,11 @@ import { BlockedStatements } from './blocked-statements.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import { CURSOR_PORTAL, decisionError, errorFields, PIPELINED_AFTER_SETTING } from './refusal-errors.js';
 import { ExecutionTracker } from './execution-tracker.js';
+import { ExtendedQueryState, type PreparedStatement } from './extended-query-state.js';
 import { ReadingBarrier, STREAM_PIECE } from './reading-barrier.js';
 import type { Releasable, ReleaseBatch } from './release-batch.js';
 import { UpstreamRelay } from './upstream-relay.js';
-import type { GateResult, StatementGate } from './statement-gate.js';
+import type { StatementGate } from './statement-gate.js';
 
 export interface ProxySessionOptions {
   readonly client: Socket;
@@ -52,12 +53,6 @@ export interface ProxySessionOptions {
 const MAX_HELD_MESSAGES = 1000;
 
 
-interface PreparedStatement {
-  readonly sql: string;
-  readonly gate: GateResult;
-  /** The constant part of its statement record, built at the first Execute. */
-  fragment?: string;
-}
 
 export class ProxySession implements FrameSink, Releasable {
   private readonly client: Socket;
@@ -67,9 +62,7 @@ export class ProxySession implements FrameSink, Releasable {
   private readonly tracker: ExecutionTracker;
   private readonly relay: UpstreamRelay;
   /** Protocol-level prepared statements and portals (extended query protocol). */
-  private readonly statements = new Map<string, PreparedStatement>();
-  /** Bound portals: the statement as judged at Bind, and the parameters (copied only when they are recorded in clear). */
-  private readonly portals = new Map<string, { statement: PreparedStatement; params: (Buffer | null)[] | number }>();
+  private readonly extended = new ExtendedQueryState();
   /** After a refused Parse, client messages are dropped until Sync, as the server would. */
   private skipUntilSync = false;
   /** Sync units sent to the database (each answered by one ReadyForQuery). */
@@ -288,7 +281,7 @@ export class ProxySession implements FrameSink, Releasable {
     if (gate.decision.action !== 'allow') {
       return this.refuse(decisionError(gate.decision), 'simple', sql, gate.kinds, gate.decision);
     }
-    this.forgetDeallocated(gate);
+    this.extended.forgetDeallocated(gate);
     // Queued now, written before the corked query leaves (see release-batch.ts).
     const id = this.opts.recorder.statement('simple', sql, gate.kinds, gate.decision);
     this.unitsSent++;
@@ -300,16 +293,6 @@ export class ProxySession implements FrameSink, Releasable {
   /** Text sent behind a reading-rule change in the same extended batch cannot be read safely yet. */
   private refusePipelined(protocol: 'simple' | 'extended', sql: string): void {
     this.refuse(decisionError(PIPELINED_AFTER_SETTING), protocol, sql, ['unknown'], PIPELINED_AFTER_SETTING);
-  }
-
-  /** DEALLOCATE / DISCARD also drop protocol-level statements: forget them, so a later Bind is judged anew. */
-  private forgetDeallocated(gate: GateResult): void {
-    for (const st of gate.analysis.statements) {
-      if (st.deallocate) {
-        if (st.deallocate.name === null) this.statements.clear();
-        else this.statements.delete(st.deallocate.name);
-      } else if (st.node === 'DiscardStmt') this.statements.clear();
-    }
   }
 
   private onParse(frame: Buffer): void {
@@ -326,16 +309,15 @@ export class ProxySession implements FrameSink, Releasable {
     if (gate.decision.action !== 'allow') {
       return this.refuse(decisionError(gate.decision), 'extended', parsed.sql, gate.kinds, gate.decision);
     }
-    this.forgetDeallocated(gate);
-    // A named statement that exists already is refused by the server (42P05): keep the old text.
-    if (parsed.name === '' || !this.statements.has(parsed.name)) this.statements.set(parsed.name, { sql: parsed.sql, gate });
+    this.extended.forgetDeallocated(gate);
+    this.extended.parsed(parsed.name, parsed.sql, gate);
     this.forward(frame);
   }
 
   private onBind(frame: Buffer): void {
     if (this.skipUntilSync) return;
     const b = parseBind(frame, this.decoding);
-    let statement = this.statements.get(b.statement);
+    let statement: PreparedStatement | undefined = this.extended.statement(b.statement);
     if (!statement) {
       // Not parsed in this session: a statement created by SQL PREPARE, judged by what it runs.
       const gate = this.opts.gate.checkPrepared(b.statement);
@@ -346,14 +328,14 @@ export class ProxySession implements FrameSink, Releasable {
       statement = { sql, gate };
     }
     const params = this.opts.recorder.recordParameters ? b.params.map((p) => (p ? Buffer.from(p) : null)) : b.params.length;
-    this.portals.set(b.portal, { statement, params });
+    this.extended.bound(b.portal, { statement, params });
     this.forward(frame);
   }
 
   private onExecute(frame: Buffer): void {
     if (this.skipUntilSync) return;
     const { portal } = parseExecute(frame);
-    const bound = this.portals.get(portal);
+    const bound = this.extended.portal(portal);
     if (!bound) {
       // Not bound by Bind: a SQL cursor (its query was judged at DECLARE), or nothing (the
       // database answers with its own error). Recorded either way.
@@ -372,8 +354,7 @@ export class ProxySession implements FrameSink, Releasable {
 
   private onClose(frame: Buffer): void {
     const { target, name } = parseClose(frame);
-    if (target === 'S') this.statements.delete(name);
-    else this.portals.delete(name);
+    this.extended.closed(target, name);
   }
 
   private refuse(fields: NoticeFields, protocol: 'simple' | 'extended', sql: string, kinds: readonly string[], decision?: Decision): void {

@@ -1,0 +1,57 @@
+/**
+ * What the session knows of the extended query protocol's named objects: prepared statements
+ * (as judged at Parse) and portals (as bound). Kept in step with the server: a Parse under an
+ * existing name is refused by the server (42P05) and changes nothing here; Close, DEALLOCATE
+ * and DISCARD forget statements, so a later Bind of the name is judged anew.
+ * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+ */
+import type { GateResult } from './statement-gate.js';
+
+export interface PreparedStatement {
+  readonly sql: string;
+  readonly gate: GateResult;
+  /** The constant part of its statement record, built at the first Execute. */
+  fragment?: string;
+}
+
+export interface BoundPortal {
+  readonly statement: PreparedStatement;
+  /** Parameters (copied only when they are recorded in clear), else their count. */
+  readonly params: (Buffer | null)[] | number;
+}
+
+export class ExtendedQueryState {
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, BoundPortal>();
+
+  parsed(name: string, sql: string, gate: GateResult): void {
+    if (name === '' || !this.statements.has(name)) this.statements.set(name, { sql, gate });
+  }
+
+  statement(name: string): PreparedStatement | undefined {
+    return this.statements.get(name);
+  }
+
+  bound(portal: string, binding: BoundPortal): void {
+    this.portals.set(portal, binding);
+  }
+
+  portal(name: string): BoundPortal | undefined {
+    return this.portals.get(name);
+  }
+
+  closed(target: 'S' | 'P', name: string): void {
+    if (target === 'S') this.statements.delete(name);
+    else this.portals.delete(name);
+  }
+
+  /** DEALLOCATE / DISCARD run through SQL drop protocol-level statements too. */
+  forgetDeallocated(gate: GateResult): void {
+    for (const st of gate.analysis.statements) {
+      if (st.deallocate) {
+        if (st.deallocate.name === null) this.statements.clear();
+        else this.statements.delete(st.deallocate.name);
+      } else if (st.node === 'DiscardStmt') this.statements.clear();
+    }
+  }
+}
