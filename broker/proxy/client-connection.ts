@@ -42,25 +42,47 @@ export async function handleClient(raw: Socket, ctx: BrokerContext): Promise<voi
   raw.on('error', () => {});
   let socket: Socket = raw;
   const remote = raw.remoteAddress ?? 'unknown';
+  const attempt: { connection?: string; subject?: string } = {};
   try {
     const { params, tls, rest } = await negotiate(raw, ctx);
     socket = tls ?? raw;
     const startup = checkStartupParams(params);
     const connectionName = params.get('database') ?? params.get('user') ?? '';
+    attempt.connection = connectionName;
     if (refusesCleartextToken(remote, tls !== undefined, ctx.config.listen.postgres.allowCleartextWithoutTls)) {
       throw new AirlockError('BRK_ERR_CLEARTEXT_REFUSED');
     }
     const principal = await authenticate(socket, rest, ctx);
+    attempt.subject = principal.subject;
     const connection = ctx.config.connections.get(connectionName);
     if (!connection) throw new AirlockError('BRK_ERR_CONNECTION_UNKNOWN', `"${connectionName}"`);
     if (!principal.groups.some((g) => connection.allowGroups.includes(g))) {
-      throw new AirlockError('BRK_ERR_CONNECTION_FORBIDDEN', `"${connection.name}" is open to groups ${connection.allowGroups.join(', ')}`);
+      throw new AirlockError('BRK_ERR_CONNECTION_FORBIDDEN', `"${connection.name}"`);
     }
     const sessionId = randomUUID();
     const recorder = new SessionRecorder(ctx.store, sessionId, ctx.config.recording.recordParameters);
     await openSession({ ctx, client: socket, principal, connection, startup, recorder, sessionId, remote, tls: tls !== undefined });
   } catch (e) {
     rejectClient(socket, e, ctx, remote);
+    recordRefusal(e, ctx, remote, attempt);
+  }
+}
+
+/** Refused attempts are audit events too (a cancel request or a client that vanished is not). */
+function recordRefusal(e: unknown, ctx: BrokerContext, remote: string, attempt: { connection?: string; subject?: string }): void {
+  if (!isAirlockError(e) && !(e instanceof ProtocolError)) return;
+  try {
+    ctx.store.append({
+      type: 'connection.refused',
+      sessionId: randomUUID(),
+      clientAddress: remote,
+      ...(attempt.connection !== undefined ? { connection: attempt.connection.slice(0, 200) } : {}),
+      ...(attempt.subject !== undefined ? { subject: attempt.subject } : {}),
+      code: isAirlockError(e) ? e.code : `PROTOCOL_${e.code}`,
+      reason: e.message,
+    });
+  } catch (err) {
+    ctx.log.error('recording a refused connection failed', { error: (err as Error).message });
   }
 }
 

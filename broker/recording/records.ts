@@ -53,7 +53,19 @@ export interface SessionEndRecord extends Base {
   readonly statements: number;
 }
 
-export type AuditRecord = SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord;
+/** A connection attempt refused before a session opened (bad token, forbidden connection...). */
+export interface ConnectionRefusedRecord extends Base {
+  readonly type: 'connection.refused';
+  readonly clientAddress: string;
+  /** The connection (database name) asked for, if the start-up got that far. */
+  readonly connection?: string;
+  /** Who, if the token was verified before the refusal. */
+  readonly subject?: string;
+  readonly code: string;
+  readonly reason: string;
+}
+
+export type AuditRecord = SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord;
 
 /** A record before the store assigns its position and time. */
 export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at'> : never) : never;

@@ -43,6 +43,12 @@ describe('who may connect', () => {
       const tampered = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
       expect((await connectError({ ...base, password: tampered })).code).toBe('28P01');
       expect(b.store.records.filter((r) => r.type === 'session.start')).toHaveLength(0);
+      const refused = b.store.records.filter((r) => r.type === 'connection.refused');
+      expect(refused.map((r) => r.type === 'connection.refused' && r.code)).toEqual([
+        'BRK_ERR_TOKEN_MALFORMED', 'BRK_ERR_CONNECTION_UNKNOWN', 'BRK_ERR_CONNECTION_FORBIDDEN', 'BRK_ERR_TOKEN_SIGNATURE',
+      ]);
+      expect(refused[2]).toMatchObject({ subject: 'eve', connection: 'testdb' });
+      expect(JSON.stringify(refused)).not.toContain(token.slice(0, 40));
     } finally {
       await b[Symbol.asyncDispose]();
     }
