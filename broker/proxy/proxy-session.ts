@@ -17,6 +17,7 @@ import {
   FrameReader,
   FrontendCode,
   parseBind,
+  readBindTarget,
   parseClose,
   parseExecute,
   parseParse,
@@ -316,7 +317,17 @@ export class ProxySession implements FrameSink, Releasable {
 
   private onBind(frame: Buffer): void {
     if (this.skipUntilSync) return;
-    const b = parseBind(frame, this.decoding);
+    let b: { portal: string; statement: string };
+    let params: (Buffer | null)[] | number;
+    if (this.opts.recorder.recordParameters) {
+      const full = parseBind(frame, this.decoding);
+      b = full;
+      params = full.params.map((p) => (p ? Buffer.from(p) : null));
+    } else {
+      const target = readBindTarget(frame, this.decoding);
+      b = target;
+      params = target.paramCount;
+    }
     let statement: PreparedStatement | undefined = this.extended.statement(b.statement);
     if (!statement) {
       // Not parsed in this session: a statement created by SQL PREPARE, judged by what it runs.
@@ -327,7 +338,6 @@ export class ProxySession implements FrameSink, Releasable {
       }
       statement = { sql, gate };
     }
-    const params = this.opts.recorder.recordParameters ? b.params.map((p) => (p ? Buffer.from(p) : null)) : b.params.length;
     this.extended.bound(b.portal, { statement, params });
     this.forward(frame);
   }

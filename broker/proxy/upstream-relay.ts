@@ -34,6 +34,14 @@ export interface UpstreamRelayOptions {
 /** The database is trusted to frame correctly, but not to be small: no size limit, big rows stream. */
 const UPSTREAM_MAX_BUFFERED = 1 << 30;
 
+/**
+ * CommandComplete's tag (`Byte1 'C', Int32 len, String tag`). The frame comes whole from the
+ * FrameReader; a tag not ending in NUL is decoded strictly to raise the protocol error.
+ */
+function commandTag(frame: Buffer): string {
+  return frame.length > 5 && frame[frame.length - 1] === 0 ? frame.toString('latin1', 5, frame.length - 1) : readCommandCompleteTag(frame);
+}
+
 export class UpstreamRelay implements FrameSink {
   private readonly reader = new FrameReader({
     maxMessageBytes: UPSTREAM_MAX_BUFFERED,
@@ -87,7 +95,7 @@ export class UpstreamRelay implements FrameSink {
         break;
       }
       case BackendCode.CommandComplete:
-        this.o.tracker.completed(readCommandCompleteTag(frame));
+        this.o.tracker.completed(commandTag(frame));
         break;
       case BackendCode.EmptyQueryResponse:
       case BackendCode.PortalSuspended:

@@ -56,8 +56,7 @@ export class SessionRecorder {
 
   statementFromFragment(fragment: string, params?: readonly (Buffer | null)[] | number): number {
     const statementId = ++this.statements;
-    const parameters = parametersField(params, this.recordParameters).parameters;
-    this.store.appendJson(`{${fragment},"statementId":${statementId}${parameters === undefined ? '' : `,"parameters":${JSON.stringify(parameters)}`}}`);
+    this.store.appendJson(`{${fragment},"statementId":${statementId}${parametersMember(params, this.recordParameters)}}`);
     return statementId;
   }
 
@@ -73,11 +72,13 @@ export class SessionRecorder {
   }
 }
 
+const REDACTED_MEMBER = ',"parameters":"[redacted]"';
+
 /** Parameters in clear only when configured; otherwise just the fact that there were some. */
-function parametersField(params: readonly (Buffer | null)[] | number | undefined, inClear: boolean): Pick<StatementRecord, 'parameters'> {
-  if (params === undefined || params === 0 || (typeof params !== 'number' && params.length === 0)) return {};
-  if (!inClear || typeof params === 'number') return { parameters: '[redacted]' };
-  return { parameters: params.map(paramText) };
+function parametersMember(params: readonly (Buffer | null)[] | number | undefined, inClear: boolean): string {
+  if (params === undefined || params === 0 || (typeof params !== 'number' && params.length === 0)) return '';
+  if (!inClear || typeof params === 'number') return REDACTED_MEMBER;
+  return `,"parameters":${JSON.stringify(params.map(paramText))}`;
 }
 
 function paramText(p: Buffer | null): string | null {

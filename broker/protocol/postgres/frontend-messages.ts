@@ -104,6 +104,22 @@ export function parseBind(frame: Buffer, decoding: TextDecoding = 'utf8'): BindM
   return { portal, statement, paramFormats, params, resultFormats };
 }
 
+/**
+ * The names a Bind refers to and its parameter count, without copying out the values: the
+ * proxy's hot path when parameters are not recorded. The values are left for the server to
+ * validate (it rejects a malformed Bind itself).
+ */
+export function readBindTarget(frame: Buffer, decoding: TextDecoding = 'utf8'): { portal: string; statement: string; paramCount: number } {
+  const c = new FrameCursor(frame, FrontendCode.Bind, 'Bind');
+  const portal = c.cstring('portal name', decoding);
+  const statement = c.cstring('statement name', decoding);
+  const formats = c.uint16('parameter format count');
+  if (formats * 2 > c.remaining) c.fail('truncated parameter formats');
+  c.pos += formats * 2;
+  const paramCount = c.uint16('parameter count');
+  return { portal, statement, paramCount };
+}
+
 /** Int16 count + Int16 codes; only 0 (text) and 1 (binary) exist. */
 function readFormats(c: FrameCursor, what: string): number[] {
   const n = c.uint16(`${what} count`);

@@ -24,6 +24,7 @@ export {
   parseQuery,
   parseParse,
   parseBind,
+  readBindTarget,
   parseDescribe,
   parseClose,
   parseExecute,

@@ -280,3 +280,14 @@ describe('parseCopyFail, parseCopyData, parseEmpty', () => {
     malformed(() => parseEmpty(frame('S'), 0x48));
   });
 });
+
+describe('readBindTarget', () => {
+  it('reads the names and the parameter count as parseBind does, without the values', async () => {
+    const { readBindTarget } = await import('../../../../../broker/protocol/postgres/frontend-messages.js');
+    const f = frame('B', cstr('p1'), cstr('s1'), int16(2), int16(0), int16(1), int16(2), int32(3), Buffer.from('abc'), int32(-1), int16(0));
+    expect(readBindTarget(f)).toEqual({ portal: 'p1', statement: 's1', paramCount: 2 });
+    const full = parseBind(f);
+    expect([full.portal, full.statement, full.params.length]).toEqual(['p1', 's1', 2]);
+    malformed(() => readBindTarget(frame('B', cstr('p1'), cstr('s1'), int16(5))));
+  });
+});
