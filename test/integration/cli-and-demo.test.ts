@@ -80,7 +80,17 @@ describe('demo', () => {
       expect(r.rows[0]).toEqual({ u: 'airlock_agent', n: 200 });
       await expect(c.query('DROP TABLE payments')).rejects.toMatchObject({ code: '42501' });
       await expect(c.query('DELETE FROM orders')).rejects.toThrow(/no-unbounded-writes/);
+      // The README's walkthrough, statement by statement.
+      await expect(c.query('DROP TABLE payments')).rejects.toThrow(/no-ddl-for-agents/);
+      await expect(c.query('SET ROLE postgres')).rejects.toThrow(/airlock:role-lock/);
+      await expect(c.query("SELECT pg_read_file('/etc/passwd')")).rejects.toThrow(/airlock:role-lock/);
+      expect((await c.query('SELECT name, email FROM customers LIMIT 3')).rowCount).toBe(3);
       await c.end();
+      const bob = new pg.Client({ host: '127.0.0.1', port: demo.broker.postgres.port, user: 'bob', database: 'shop', password: await demo.broker.devProvider!.mintToken('bob') });
+      await bob.connect();
+      await expect(bob.query("SELECT pg_read_file('/etc/passwd')")).rejects.toThrow(/no-server-file-access/);
+      expect((await bob.query('SELECT current_user AS u')).rows[0].u).toBe('postgres');
+      await bob.end();
     } finally {
       await demo.broker.close();
       await demo.stop();
