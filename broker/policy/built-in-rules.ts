@@ -91,21 +91,18 @@ export function checkBuiltIns(s: StatementSummary, roleLocked: boolean): BuiltIn
       hint: 'Reconnect instead of DISCARD.',
     };
   }
-  if (roleLocked && (s.kind === 'do' || s.kind === 'call' || s.functions.some((f) => !isReadOnlyBuiltin(f)))) {
+  if (roleLocked) {
     // The role is set by the broker, but code it cannot see (DO blocks, procedures, user or
-    // side-effecting functions) could run SET ROLE / set_config from inside.
-    return {
-      rule: 'airlock:role-lock',
-      explanation: `${s.kind === 'do' || s.kind === 'call' ? `a ${s.kind.toUpperCase()} statement` : `calling ${s.functions.find((f) => !isReadOnlyBuiltin(f))}()`} runs code Airlock cannot see, which could change the database role set from your identity`,
-      hint: 'Use plain SQL and built-in read-only functions under a mapped role.',
-    };
-  }
-  if (roleLocked && s.functions.some((f) => f === 'set_config' || f.endsWith('.set_config'))) {
-    return {
-      rule: 'airlock:role-lock',
-      explanation: 'set_config() can change the database role the broker set from your identity',
-      hint: 'Use SET for ordinary settings.',
-    };
+    // side-effecting functions, set_config among them) could change it from inside.
+    const opaque = s.kind === 'do' || s.kind === 'call' ? `a ${s.kind.toUpperCase()} statement` : undefined;
+    const fn = opaque ? undefined : s.functions.find((f) => !isReadOnlyBuiltin(f));
+    if (opaque || fn) {
+      return {
+        rule: 'airlock:role-lock',
+        explanation: `${opaque ?? `calling ${fn}()`} runs code Airlock cannot see, which could change the database role set from your identity`,
+        hint: 'Use plain SQL and built-in read-only functions under a mapped role.',
+      };
+    }
   }
   return undefined;
 }

@@ -5,7 +5,7 @@
  * and DISCARD forget statements, so a later Bind of the name is judged anew.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
-import type { GateResult } from './statement-gate.js';
+import { droppedStatements, type GateResult } from './statement-gate.js';
 
 export interface PreparedStatement {
   readonly sql: string;
@@ -47,11 +47,9 @@ export class ExtendedQueryState {
 
   /** DEALLOCATE / DISCARD run through SQL drop protocol-level statements too. */
   forgetDeallocated(gate: GateResult): void {
-    for (const st of gate.analysis.statements) {
-      if (st.deallocate) {
-        if (st.deallocate.name === null) this.statements.clear();
-        else this.statements.delete(st.deallocate.name);
-      } else if (st.node === 'DiscardStmt') this.statements.clear();
+    for (const name of droppedStatements(gate.analysis)) {
+      if (name === null) this.statements.clear();
+      else this.statements.delete(name);
     }
   }
 }

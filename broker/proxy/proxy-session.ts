@@ -36,7 +36,7 @@ import { ExtendedQueryState, type PreparedStatement } from './extended-query-sta
 import { ReadingBarrier, STREAM_PIECE } from './reading-barrier.js';
 import type { Releasable, ReleaseBatch } from './release-batch.js';
 import { UpstreamRelay } from './upstream-relay.js';
-import type { StatementGate } from './statement-gate.js';
+import type { GateResult, StatementGate } from './statement-gate.js';
 
 export interface ProxySessionOptions {
   readonly client: Socket;
@@ -53,8 +53,6 @@ export interface ProxySessionOptions {
 /** Messages queued behind a reading-rule change before the client socket is paused. */
 const MAX_HELD_MESSAGES = 1000;
 
-
-
 export class ProxySession implements FrameSink, Releasable {
   private readonly client: Socket;
   private readonly upstream: Socket;
@@ -68,7 +66,7 @@ export class ProxySession implements FrameSink, Releasable {
   private skipUntilSync = false;
   /** Sync units sent to the database (each answered by one ReadyForQuery). */
   private unitsSent = 0;
-  decoding: TextDecoding;
+  private decoding: TextDecoding;
   private closed = false;
   /** Messages pipelined behind a statement that can change how text is read wait here. */
   private readonly barrier = new ReadingBarrier();
@@ -270,19 +268,10 @@ export class ProxySession implements FrameSink, Releasable {
 
   private onQuery(frame: Buffer): void {
     if (this.skipUntilSync) return;
-    let sql: string;
-    try {
-      sql = parseQuery(frame, this.decoding);
-    } catch (e) {
-      if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
-      return this.refuseUnreadable(e, 'simple');
-    }
-    if (this.barrier.changedInBatch) return this.refusePipelined('simple', sql);
-    const gate = this.opts.gate.check(sql);
-    if (gate.decision.action !== 'allow') {
-      return this.refuse(decisionError(gate.decision), 'simple', sql, gate.kinds, gate.decision);
-    }
-    this.extended.forgetDeallocated(gate);
+    const sql = this.readText('simple', () => parseQuery(frame, this.decoding));
+    if (sql === undefined) return;
+    const gate = this.admit('simple', sql);
+    if (!gate) return;
     // Queued now, written before the corked query leaves (see release-batch.ts).
     const id = this.opts.recorder.statement('simple', sql, gate.kinds, gate.decision);
     this.unitsSent++;
@@ -291,28 +280,43 @@ export class ProxySession implements FrameSink, Releasable {
     if (gate.changesReading) this.barrier.holdUntilUnit(this.unitsSent);
   }
 
-  /** Text sent behind a reading-rule change in the same extended batch cannot be read safely yet. */
-  private refusePipelined(protocol: 'simple' | 'extended', sql: string): void {
-    this.refuse(decisionError(PIPELINED_AFTER_SETTING), protocol, sql, ['unknown'], PIPELINED_AFTER_SETTING);
-  }
-
   private onParse(frame: Buffer): void {
     if (this.skipUntilSync) return;
-    let parsed: { name: string; sql: string };
-    try {
-      parsed = parseParse(frame, this.decoding);
-    } catch (e) {
-      if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
-      return this.refuseUnreadable(e, 'extended');
-    }
-    if (this.barrier.changedInBatch) return this.refusePipelined('extended', parsed.sql);
-    const gate = this.opts.gate.check(parsed.sql);
-    if (gate.decision.action !== 'allow') {
-      return this.refuse(decisionError(gate.decision), 'extended', parsed.sql, gate.kinds, gate.decision);
-    }
-    this.extended.forgetDeallocated(gate);
+    const parsed = this.readText('extended', () => parseParse(frame, this.decoding));
+    if (parsed === undefined) return;
+    const gate = this.admit('extended', parsed.sql);
+    if (!gate) return;
     this.extended.parsed(parsed.name, parsed.sql, gate);
     this.forward(frame);
+  }
+
+  /** Decodes a message's text; text invalid in the session's encoding is refused (undefined). */
+  private readText<T>(protocol: 'simple' | 'extended', read: () => T): T | undefined {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
+      this.refuse({ severity: 'ERROR', code: e.sqlState, message: `Airlock refused the statement: ${e.message}`, hint: 'Send valid text in the session\'s client_encoding.' }, protocol, '<undecodable text>', ['unknown']);
+      return undefined;
+    }
+  }
+
+  /**
+   * Judges a statement text; refuses it (undefined) unless allowed. Text pipelined in the same
+   * extended batch behind a reading-rule change is refused unread (see reading-barrier.ts).
+   */
+  private admit(protocol: 'simple' | 'extended', sql: string): GateResult | undefined {
+    if (this.barrier.changedInBatch) {
+      this.refuse(decisionError(PIPELINED_AFTER_SETTING), protocol, sql, ['unknown'], PIPELINED_AFTER_SETTING);
+      return undefined;
+    }
+    const gate = this.opts.gate.check(sql);
+    if (gate.decision.action !== 'allow') {
+      this.refuse(decisionError(gate.decision), protocol, sql, gate.kinds, gate.decision);
+      return undefined;
+    }
+    this.extended.forgetDeallocated(gate);
+    return gate;
   }
 
   private onBind(frame: Buffer): void {
@@ -367,17 +371,10 @@ export class ProxySession implements FrameSink, Releasable {
     this.extended.closed(target, name);
   }
 
+  /** Records the refusal, then has the database fail in its place (blocked-statements.ts). */
   private refuse(fields: NoticeFields, protocol: 'simple' | 'extended', sql: string, kinds: readonly string[], decision?: Decision): void {
-    try {
-      this.opts.recorder.statement(protocol, sql, kinds, decision ?? { action: 'block', rule: 'airlock:protocol', explanation: fields.message, hint: fields.hint, statementIndex: 0 });
-    } catch (e) {
-      this.opts.log.error('recording a refused statement failed', { error: (e as Error).message });
-    }
+    this.opts.recorder.statement(protocol, sql, kinds, decision ?? { action: 'block', rule: 'airlock:protocol', explanation: fields.message, hint: fields.hint, statementIndex: 0 });
     this.poison(fields, protocol);
-  }
-
-  private refuseUnreadable(e: ProtocolError, protocol: 'simple' | 'extended'): void {
-    this.refuse({ severity: 'ERROR', code: e.sqlState, message: `Airlock refused the statement: ${e.message}`, hint: 'Send valid text in the session\'s client_encoding.' }, protocol, '<undecodable text>', ['unknown']);
   }
 
   private poison(fields: NoticeFields, protocol: 'simple' | 'extended'): void {

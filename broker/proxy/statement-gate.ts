@@ -44,8 +44,64 @@ function changesReading(s: StatementSummary): boolean {
   return s.functions.some((f) => !isReadOnlyBuiltin(f));
 }
 
+/**
+ * Prepared statements an analysis drops when it runs: names, or `null` for all of them
+ * (`DEALLOCATE ALL`, `DISCARD`). Used for SQL-level and protocol-level statements alike.
+ */
+export function droppedStatements(analysis: Analysis): readonly (string | null)[] {
+  return derive(analysis).drops;
+}
+
+/** Facts that depend only on the (shared, frozen) analysis: computed once per cached entry. */
+interface Derived {
+  readonly kinds: readonly string[];
+  readonly changesReading: boolean;
+  /** Judged through EXECUTE/PREPARE expansion, which depends on session state. */
+  readonly expands: boolean;
+  /** PREPAREs and drops in statement order, to replay on the session's prepared statements. */
+  readonly preparedChanges: readonly (StatementSummary['prepare'] | { readonly drop: string | null })[];
+  readonly drops: readonly (string | null)[];
+}
+
+const derivedFacts = new WeakMap<Analysis, Derived>();
+
+function derive(analysis: Analysis): Derived {
+  let d = derivedFacts.get(analysis);
+  if (!d) {
+    const st = analysis.statements;
+    const drops: (string | null)[] = [];
+    const preparedChanges: Derived['preparedChanges'][number][] = [];
+    for (const s of st) {
+      const drop = s.deallocate ? s.deallocate.name : s.node === 'DiscardStmt' ? null : undefined;
+      if (drop !== undefined) {
+        drops.push(drop);
+        preparedChanges.push({ drop });
+      } else if (s.prepare) preparedChanges.push(s.prepare);
+    }
+    d = {
+      kinds: st.map((s) => s.kind),
+      changesReading: st.some(changesReading),
+      expands: st.some((s) => s.execute !== undefined || s.prepare !== undefined),
+      preparedChanges,
+      drops,
+    };
+    derivedFacts.set(analysis, d);
+  }
+  return d;
+}
+
+const ESCAPE_STRINGS: Decision = {
+  action: 'block',
+  rule: 'airlock:escape-strings',
+  explanation: 'with standard_conforming_strings off, backslashes in string literals cannot be analysed safely',
+  hint: 'SET standard_conforming_strings = on, or use E\'\' strings only with it on.',
+  statementIndex: 0,
+};
+
 export class StatementGate {
   private readonly prepared = new Map<string, StatementSummary>();
+  /** Results that depend only on the analysis and this session's rules, reused for repeated text. */
+  private readonly results = new WeakMap<Analysis, GateResult>();
   /** `standard_conforming_strings = off` makes backslashes escape quotes, which our parser does not model. */
   standardConformingStrings = true;
 
@@ -56,25 +112,20 @@ export class StatementGate {
 
   check(sql: string): GateResult {
     const analysis = this.cache.analyze(sql);
-    let decision: Decision;
-    if (!this.standardConformingStrings && sql.includes('\\')) {
-      decision = {
-        action: 'block',
-        rule: 'airlock:escape-strings',
-        explanation: 'with standard_conforming_strings off, backslashes in string literals cannot be analysed safely',
-        hint: 'SET standard_conforming_strings = on, or use E\'\' strings only with it on.',
-        statementIndex: 0,
-      };
-    } else if (analysis.statements.some((s) => s.execute || s.prepare)) {
-      decision = this.policy.decideStatements(analysis.statements.flatMap((s) => this.expand(s)));
+    if (!this.standardConformingStrings && sql.includes('\\')) return this.result(analysis, ESCAPE_STRINGS);
+    const d = derive(analysis);
+    let result: GateResult | undefined;
+    if (d.expands) {
+      result = this.result(analysis, this.policy.decideStatements(analysis.statements.flatMap((s) => this.expand(s))));
     } else {
-      decision = this.policy.decide(analysis);
+      result = this.results.get(analysis);
+      if (!result) {
+        result = this.result(analysis, this.policy.decide(analysis));
+        this.results.set(analysis, result);
+      }
     }
-    if (!analysis.ok && decision.rule === 'airlock:unparsable') {
-      decision = { ...decision, explanation: `${decision.explanation}: ${analysis.error}` };
-    }
-    if (decision.action === 'allow') this.track(analysis);
-    return { analysis, decision, kinds: analysis.statements.map((s) => s.kind), changesReading: analysis.statements.some(changesReading) };
+    if (result.decision.action === 'allow' && d.preparedChanges.length > 0) this.track(d);
+    return result;
   }
 
   /**
@@ -84,8 +135,15 @@ export class StatementGate {
    */
   checkPrepared(name: string): GateResult {
     const inner = this.prepared.get(name) ?? UNKNOWN_PREPARED(name);
-    const decision = this.policy.decideStatements([inner]);
-    return { analysis: { ok: true, statements: [inner] }, decision, kinds: [inner.kind], changesReading: changesReading(inner) };
+    return this.result({ ok: true, statements: [inner] }, this.policy.decideStatements([inner]));
+  }
+
+  private result(analysis: Analysis, decision: Decision): GateResult {
+    const d = derive(analysis);
+    if (!analysis.ok && decision.rule === 'airlock:unparsable') {
+      decision = { ...decision, explanation: `${decision.explanation}: ${analysis.error}` };
+    }
+    return { analysis, decision, kinds: d.kinds, changesReading: d.changesReading };
   }
 
   /**
@@ -100,13 +158,12 @@ export class StatementGate {
   }
 
   /** Remembers what allowed PREPAREs define, and forgets what DEALLOCATE/DISCARD drop. */
-  private track(analysis: Analysis): void {
-    for (const s of analysis.statements) {
-      if (s.prepare) this.prepared.set(s.prepare.name, s.prepare.inner);
-      else if (s.deallocate) {
-        if (s.deallocate.name === null) this.prepared.clear();
-        else this.prepared.delete(s.deallocate.name);
-      } else if (s.node === 'DiscardStmt') this.prepared.clear();
+  private track(d: Derived): void {
+    for (const change of d.preparedChanges) {
+      if (!change) continue;
+      if (!('drop' in change)) this.prepared.set(change.name, change.inner);
+      else if (change.drop === null) this.prepared.clear();
+      else this.prepared.delete(change.drop);
     }
   }
 }

@@ -39,8 +39,9 @@ describe('reading barrier', () => {
 });
 
 describe('extended query state', () => {
+  const summary = (extra: object) => ({ kind: 'deallocate', node: 'DeallocateStmt', tablesRead: [], tablesWritten: [], functions: [], operations: [], missingWhere: false, modifyingCte: false, writes: false, literalDependent: false, ...extra });
   const gate = (statements: object[] = []): GateResult =>
-    ({ analysis: { ok: true, statements }, decision: { action: 'allow' }, kinds: [], changesReading: false }) as unknown as GateResult;
+    ({ analysis: { ok: true, statements: statements.map(summary) }, decision: { action: 'allow' }, kinds: [], changesReading: false }) as unknown as GateResult;
 
   it('keeps the first text of a name the server would refuse to redefine, but replaces the unnamed one', () => {
     const s = new ExtendedQueryState();
