@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { AnalysisCache, initAnalyzer } from './analysis/index.js';
+import { ApprovalService } from './approvals/approval-service.js';
+import { openApprovalsDb } from './approvals/approvals-store.js';
+import { EventBus } from './approvals/event-bus.js';
 import type { AirlockConfig, IssuerConfig } from './config/types.js';
 import { startDevProvider, type DevProvider } from './identity/dev-provider.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
@@ -38,6 +41,8 @@ export interface RunningBroker {
   readonly store: RecordStore;
   readonly verifier: TokenVerifier;
   readonly sessions: ActiveSessions;
+  readonly approvals: ApprovalService;
+  readonly events: EventBus;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,12 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     const store = opts.store ?? openStore(config, log);
     cleanups.push(() => store.close());
     const sessions = new ActiveSessions();
+    const events = new EventBus((e) => log.error('an event listener failed', { error: String(e) }));
+    const approvalsDb = await openApprovalsDb(config.approvals.store, config.approvals.file);
+    const approvals = new ApprovalService(approvalsDb, events, config.publicUrl);
+    const abandoned = await approvals.recover();
+    if (abandoned > 0) log.warn('approval requests left pending by the previous run were marked abandoned', { count: abandoned });
+    cleanups.push(async () => approvals.stop());
     const ctx: BrokerContext = {
       config,
       verifier,
@@ -67,6 +78,8 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
       store,
       cancels: new CancelRegistry(),
       sessions,
+      approvals,
+      events,
       release: new ReleaseBatch(store),
       tls: config.listen.postgres.tls
         ? createSecureContext({ cert: readFileSync(config.listen.postgres.tls.certFile), key: readFileSync(config.listen.postgres.tls.keyFile) })
@@ -81,7 +94,7 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     cleanups.push(() => closeServer(pgServer));
     const pgPort = (pgServer.address() as AddressInfo).port;
 
-    const app = await buildApp({ config, verifier, store, sessions, devProvider, version: VERSION });
+    const app = await buildApp({ config, verifier, store, sessions, approvals, events, devProvider, version: VERSION });
     await app.listen({ host: config.listen.http.host, port: config.listen.http.port });
     cleanups.push(() => app.close());
     const httpPort = (app.server.address() as AddressInfo).port;
@@ -95,6 +108,8 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
       store,
       verifier,
       sessions,
+      approvals,
+      events,
       async close() {
         sessions.closeAll('broker shutting down');
         await runCleanups(cleanups);

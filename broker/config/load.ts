@@ -12,6 +12,10 @@ import { AirlockError } from '../errors/airlock-error.js';
 import { ConfigError } from './errors.js';
 import { resolveSecret } from './secrets.js';
 import type {
+  ApprovalsConfig,
+  NotifyTarget,
+  ReviewersConfig,
+  RuleApprovalConfig,
   AirlockConfig, ConnectionConfig, DevProviderConfig, IssuerConfig, RuleConfig, RuleMatch, Secret, SecretRef,
 } from './types.js';
 import { crossCheck, formatPath, validateSchema, type PathSegment, type Problem } from './validate.js';
@@ -139,6 +143,12 @@ interface RawConfig {
     upstream: Omit<ConnectionConfig['upstream'], 'password'> & { password?: SecretRef };
   }>;
   rules: RuleConfig[];
+  approvals: Omit<ApprovalsConfig, 'notify' | 'reviewers' | 'access' | 'page'> & {
+    page: Omit<ApprovalsConfig['page'], 'clientSecret'> & { clientSecret?: SecretRef };
+    reviewers?: ReviewersConfig;
+    notify: (Omit<NotifyTarget, 'url' | 'secret'> & { url: SecretRef; secret?: SecretRef })[];
+    access: Omit<ApprovalsConfig['access'], 'reviewers'> & { reviewers?: ReviewersConfig };
+  };
   recording: AirlockConfig['recording'];
   analysis: AirlockConfig['analysis'];
 }
@@ -222,6 +232,7 @@ function build(raw: RawConfig, baseDir: string, secret: SecretResolver): Airlock
     },
     connections: new FrozenMap(connections),
     rules: raw.rules.map(buildRule),
+    approvals: buildApprovals(raw.approvals, file, secret),
     recording: {
       store: raw.recording.store,
       directory: file(raw.recording.directory),
@@ -254,6 +265,59 @@ function buildRule(r: RuleConfig): RuleConfig {
     action: r.action,
     ...(r.reason === undefined ? {} : { reason: r.reason }),
     ...(r.hint === undefined ? {} : { hint: r.hint }),
+    ...(r.approval === undefined ? {} : { approval: buildRuleApproval(r.approval) }),
+  };
+}
+
+function buildRuleApproval(a: RuleApprovalConfig): RuleApprovalConfig {
+  return {
+    ...(a.reviewers ? { reviewers: { groups: [...a.reviewers.groups], mode: a.reviewers.mode } } : {}),
+    ...(a.quorum === undefined ? {} : { quorum: a.quorum }),
+    ...(a.expiresInSeconds === undefined ? {} : { expiresInSeconds: a.expiresInSeconds }),
+    ...(a.rowsChangedAbove === undefined ? {} : { rowsChangedAbove: a.rowsChangedAbove }),
+    ...(a.notify === undefined ? {} : { notify: [...a.notify] }),
+  };
+}
+
+/** Without configured reviewers nobody can approve: validation refuses approve rules then. */
+const NO_REVIEWERS: ReviewersConfig = { groups: [], mode: 'any' };
+
+function buildApprovals(a: RawConfig['approvals'], file: (p: string) => string, secret: SecretResolver): ApprovalsConfig {
+  const reviewers = a.reviewers ? { groups: [...a.reviewers.groups], mode: a.reviewers.mode } : NO_REVIEWERS;
+  return {
+    reviewers,
+    quorum: a.quorum,
+    expiresInSeconds: a.expiresInSeconds,
+    dryRun: { enabled: a.dryRun.enabled, statementTimeoutMs: a.dryRun.statementTimeoutMs, lockTimeoutMs: a.dryRun.lockTimeoutMs },
+    notify: a.notify.map((t, i) => {
+      const path: PathSegment[] = ['approvals', 'notify', i];
+      const key = t.secret ? secret(t.secret, [...path, 'secret']) : undefined;
+      return {
+        name: t.name,
+        type: t.type,
+        // A missing secret is reported through `secret`; the placeholder never escapes.
+        url: secret(t.url, [...path, 'url']) as Secret,
+        ...(key ? { secret: key } : {}),
+        events: [...t.events],
+        maxAttempts: t.maxAttempts,
+        timeoutMs: t.timeoutMs,
+      };
+    }),
+    access: {
+      reviewers: a.access.reviewers ? { groups: [...a.access.reviewers.groups], mode: a.access.reviewers.mode } : reviewers,
+      quorum: a.access.quorum,
+      maxDurationSeconds: a.access.maxDurationSeconds,
+      expiresInSeconds: a.access.expiresInSeconds,
+    },
+    page: {
+      ...(a.page.issuer === undefined ? {} : { issuer: a.page.issuer.replace(/\/+$/, '') }),
+      clientId: a.page.clientId,
+      ...(a.page.clientSecret ? { clientSecret: secret(a.page.clientSecret, ['approvals', 'page', 'clientSecret']) as Secret } : {}),
+      scopes: a.page.scopes,
+      ...(a.page.resource === undefined ? {} : { resource: a.page.resource }),
+    },
+    store: a.store,
+    file: file(a.file),
   };
 }
 

@@ -177,6 +177,58 @@ const ruleMatch = obj('Conditions, all of which must hold for the rule to apply.
   copyProgram: { type: 'boolean', description: 'Match (true) or exclude (false) `COPY ... PROGRAM`.' },
 });
 
+const reviewers = (description: string): JsonSchema => obj(description, {
+  groups: strings('Reviewer groups. A reviewer must hold one of them at the moment of the decision.', { minItems: 1 }),
+  mode: { type: 'string', enum: ['any', 'all'], default: 'any', description: '`any`: approvals from members of any listed group count; `all`: at least one approval from each group.' },
+}, { required: ['groups'] });
+
+const ruleApproval = obj('For `action: approve`: who reviews and when the statement is held. Keys left out come from the `approvals` section.', {
+  reviewers: reviewers('Who may approve statements this rule holds.'),
+  quorum: int('Distinct reviewers who must approve (with `mode: all`, at least one per group as well).', 1, 20),
+  expiresInSeconds: int('How long the statement waits for a decision before it is refused.', 10, 86_400),
+  rowsChangedAbove: int('Impact condition: hold only when the dry run measures more rows changed than this, in all tables together (cascades, triggers and functions included). At or below it, the statement runs. Where no dry run is possible the statement is held.', 0, 2_000_000_000),
+  notify: strings('Names of `approvals.notify` targets told about requests from this rule (default: all).', { minItems: 1 }),
+});
+
+const notifyTarget = obj('A place told about approval requests and decisions.', {
+  name: str('Name, used by rules\' `approval.notify`.', { maxLength: 100 }),
+  type: { type: 'string', enum: ['webhook', 'slack'], description: '`webhook`: JSON POST signed with HMAC-SHA256 (`airlock-signature` header); `slack`: a message to a Slack incoming webhook, with a link to the request.' },
+  url: secretRef('The endpoint URL. A secret, because Slack webhook URLs are credentials.'),
+  secret: secretRef('`webhook` only: the HMAC-SHA256 key the receiver checks the signature with.'),
+  events: list('Event types sent.', { type: 'string', enum: ['approval.requested', 'approval.decided', 'access.requested', 'access.decided', 'statement.blocked'] }, {
+    minItems: 1, uniqueItems: true, default: ['approval.requested', 'approval.decided', 'access.requested', 'access.decided'],
+  }),
+  maxAttempts: int('Delivery attempts in all, with exponential backoff, before the failure is recorded.', 1, 20, 5),
+  timeoutMs: int('Time allowed for one delivery attempt, in milliseconds.', 100, 60_000, 5000),
+}, { required: ['name', 'type', 'url'] });
+
+const approvals = obj('Approvals: reviewers, expiry, the impact dry run, notifications and access requests.', {
+  reviewers: reviewers('Default reviewers, for approve rules without their own and for connections whose `defaultAction` is `approve`.'),
+  quorum: int('Default number of distinct reviewers who must approve.', 1, 20, 1),
+  expiresInSeconds: int('Default time a held statement waits for a decision.', 10, 86_400, 600),
+  dryRun: obj('Measuring a held statement\'s impact by running it inside a transaction that is rolled back.', {
+    enabled: bool('Measure impact by a dry run. When false, the planner\'s estimate is shown instead (labelled as such).', true),
+    statementTimeoutMs: int('`statement_timeout` for the dry run, in milliseconds.', 1, 600_000, 5000),
+    lockTimeoutMs: int('`lock_timeout` for the dry run, in milliseconds: it never waits long for a lock.', 1, 600_000, 1000),
+  }, { default: {} }),
+  notify: list('Webhook and Slack targets.', notifyTarget, { default: [] }),
+  access: obj('Time-boxed access requests: a user asks for extra groups on a connection for a while.', {
+    reviewers: reviewers('Who may approve access requests (default: the approval reviewers).'),
+    quorum: int('Distinct reviewers who must approve an access request.', 1, 20, 1),
+    maxDurationSeconds: int('Longest grant that can be asked for.', 60, 2_592_000, 28_800),
+    expiresInSeconds: int('How long an access request waits for a decision.', 60, 604_800, 86_400),
+  }, { default: {} }),
+  page: obj('How reviewers sign in to the approval page (OpenID Connect authorization code + PKCE). The redirect URI to register is `<publicUrl>/auth/callback`.', {
+    issuer: url('Issuer URL; it must also be one of `identity.issuers` (its tokens are verified like any other). Default: the development provider, when enabled.'),
+    clientId: str('OAuth client id registered for the page at the issuer.', { default: 'airlock-approval-page' }),
+    clientSecret: secretRef('Client secret, if the issuer registers the page as a confidential client.'),
+    scopes: str('Scopes asked for.', { default: 'openid email profile' }),
+    resource: str('RFC 8707 resource indicator sent with the request, so the access token is issued for the broker\'s audience. Default with the development provider: its audience.'),
+  }, { default: {} }),
+  store: { type: 'string', enum: ['file', 'memory'], default: 'file', description: '`file`: pending requests, decisions and grants are kept in a JSON file and survive a restart; `memory`: tests only.' },
+  file: str('The approvals file; relative paths are resolved against the configuration file\'s directory.', { default: '.airlock/approvals.json' }),
+}, { default: {} });
+
 const rule = obj('A policy rule. Every matching rule counts; the most severe action wins (block > approve > allow).', {
   name: str('Unique rule name, recorded with every decision.', { maxLength: 100 }),
   description: str('What the rule is for.'),
@@ -184,6 +236,7 @@ const rule = obj('A policy rule. Every matching rule counts; the most severe act
   action: { type: 'string', enum: ACTIONS, description: '`allow` runs the statement, `approve` holds it until a reviewer approves, `block` refuses it.' },
   reason: str('Why, shown to the client and recorded.'),
   hint: str('What to do instead, sent as the error hint.'),
+  approval: ruleApproval,
 }, { required: ['name', 'match', 'action'] });
 
 export const configSchema: JsonSchema = {
@@ -212,6 +265,7 @@ export const configSchema: JsonSchema = {
       additionalProperties: connection,
     },
     rules: list('Policy rules; the most severe matching action wins. Statements no rule matches get the connection\'s `defaultAction`.', rule, { default: [] }),
+    approvals,
     recording: obj('The audit record of every statement and decision.', {
       store: { type: 'string', enum: ['file', 'memory'], default: 'file', description: '`file`: append-only journal on disk; `memory`: kept in memory, for tests only.' },
       directory: str('Directory of the journal; relative paths are resolved against the configuration file\'s directory.', { default: '.airlock/recordings' }),

@@ -31,11 +31,31 @@ export interface RuleMatch {
   readonly copyProgram?: boolean;
 }
 
+/** Who reviews, as configured (a rule's `approval.reviewers` or the `approvals` default). */
+export interface ReviewersConfig {
+  readonly groups: readonly string[];
+  /** `any`: members of any listed group count towards the quorum; `all`: at least one from each group. */
+  readonly mode: 'any' | 'all';
+}
+
+/** A rule's `approval` block: everything left out comes from the `approvals` section. */
+export interface RuleApprovalConfig {
+  readonly reviewers?: ReviewersConfig;
+  readonly quorum?: number;
+  readonly expiresInSeconds?: number;
+  /** Hold only when the dry run measures more changed rows than this (otherwise the statement runs). */
+  readonly rowsChangedAbove?: number;
+  /** Names of `approvals.notify` targets; default: all of them. */
+  readonly notify?: readonly string[];
+}
+
 export interface RuleConfig {
   readonly name: string;
   readonly description?: string;
   readonly match: RuleMatch;
   readonly action: RuleAction;
+  /** Only with `action: approve`. */
+  readonly approval?: RuleApprovalConfig;
   /** Why, shown in the error/notice and recorded. */
   readonly reason?: string;
   /** What to do instead, sent as the ErrorResponse hint. */
@@ -143,6 +163,57 @@ export interface RecordingConfig {
   readonly recordParameters: boolean;
 }
 
+export interface NotifyTarget {
+  readonly name: string;
+  /** `webhook`: JSON POST signed with HMAC-SHA256; `slack`: a Slack incoming-webhook message. */
+  readonly type: 'webhook' | 'slack';
+  /** The URL; for Slack it is a secret (the URL is the credential). */
+  readonly url: Secret;
+  /** HMAC key for `webhook` (header `airlock-signature`). */
+  readonly secret?: Secret;
+  /** Event types sent; default: approval and access requests and decisions. */
+  readonly events: readonly string[];
+  /** Attempts in all (first try included) before a delivery is recorded as failed. */
+  readonly maxAttempts: number;
+  readonly timeoutMs: number;
+}
+
+export interface ApprovalPageConfig {
+  /** Issuer URL reviewers sign in at; default: the development provider when it is enabled. */
+  readonly issuer?: string;
+  readonly clientId: string;
+  /** For a confidential client; public clients (PKCE only) have none. */
+  readonly clientSecret?: Secret;
+  readonly scopes: string;
+  /** RFC 8707 resource indicator asked for, so the access token's audience is the broker's. */
+  readonly resource?: string;
+}
+
+export interface ApprovalsConfig {
+  /** Default reviewers for approve rules and for connections whose defaultAction is `approve`. */
+  readonly reviewers: ReviewersConfig;
+  readonly quorum: number;
+  readonly expiresInSeconds: number;
+  readonly dryRun: {
+    readonly enabled: boolean;
+    readonly statementTimeoutMs: number;
+    readonly lockTimeoutMs: number;
+  };
+  readonly notify: readonly NotifyTarget[];
+  /** Time-boxed access requests (`POST /v1/access-requests`). */
+  readonly access: {
+    readonly reviewers: ReviewersConfig;
+    readonly quorum: number;
+    readonly maxDurationSeconds: number;
+    readonly expiresInSeconds: number;
+  };
+  /** Sign-in for the approval page (authorization code + PKCE). */
+  readonly page: ApprovalPageConfig;
+  /** Where pending requests, decisions and grants are kept (a JSON file; `memory` for tests). */
+  readonly store: 'file' | 'memory';
+  readonly file: string;
+}
+
 export interface AirlockConfig {
   readonly listen: {
     readonly postgres: PostgresListenConfig;
@@ -156,6 +227,7 @@ export interface AirlockConfig {
   };
   readonly connections: ReadonlyMap<string, ConnectionConfig>;
   readonly rules: readonly RuleConfig[];
+  readonly approvals: ApprovalsConfig;
   readonly recording: RecordingConfig;
   readonly analysis: {
     /** Entries kept in each analysis cache (exact text, normalized shape). */

@@ -374,6 +374,28 @@ export function crossCheck(data: unknown): Problem[] {
     }
   }
 
+  // Approvals.
+  const approvals = isObject(data.approvals) ? data.approvals : {};
+  const notifyNames = new Map<string, number>();
+  arr(approvals.notify).forEach((t, i) => {
+    if (!isObject(t)) return;
+    const name = strOf(t.name);
+    if (name !== undefined) {
+      const first = notifyNames.get(name);
+      if (first !== undefined) problems.push({ path: ['approvals', 'notify', i, 'name'], message: `duplicate notify target name "${name}" (also approvals.notify[${first}])` });
+      else notifyNames.set(name, i);
+    }
+    if (t.type === 'slack' && t.secret !== undefined) problems.push({ path: ['approvals', 'notify', i, 'secret'], message: 'has no effect with type "slack" (Slack does not check signatures) — remove it' });
+    if (t.type === 'webhook' && t.secret === undefined) problems.push({ path: ['approvals', 'notify', i], message: 'a webhook target needs `secret` (the HMAC key receivers check the signature with) — add `secret: { env: NAME }`' });
+  });
+  if (connections && !isObject(approvals.reviewers)) {
+    for (const [name, c] of Object.entries(connections)) {
+      if (isObject(c) && c.defaultAction === 'approve') {
+        problems.push({ path: ['connections', name, 'defaultAction'], message: 'is "approve" but nobody could approve: set approvals.reviewers (the default reviewers)' });
+      }
+    }
+  }
+
   // Rules.
   const rules = arr(data.rules);
   const ruleNames = new Map<string, number>();
@@ -386,6 +408,7 @@ export function crossCheck(data: unknown): Problem[] {
       if (first !== undefined) problems.push({ path: ['rules', i, 'name'], message: `duplicate rule name "${name}" (also rules[${first}]) — rule names must be unique` });
       else ruleNames.set(name, i);
     }
+    checkRuleApproval(r, i, approvals, notifyNames, problems);
     const match = isObject(r.match) ? r.match : undefined;
     if (!match || !connectionNames) return;
     arr(match.connections).forEach((cn, j) => {
@@ -398,4 +421,28 @@ export function crossCheck(data: unknown): Problem[] {
     });
   });
   return problems;
+}
+
+function checkRuleApproval(r: Record<string, unknown>, i: number, approvals: Record<string, unknown>, notifyNames: Map<string, number>, problems: Problem[]): void {
+  const approval = isObject(r.approval) ? r.approval : undefined;
+  if (approval && r.action !== 'approve') {
+    problems.push({ path: ['rules', i, 'approval'], message: `has no effect with action "${String(r.action)}" — remove it, or set action to "approve"` });
+    return;
+  }
+  if (r.action !== 'approve') return;
+  const reviewers = approval && isObject(approval.reviewers) ? approval.reviewers : isObject(approvals.reviewers) ? approvals.reviewers : undefined;
+  if (!reviewers) {
+    problems.push({ path: ['rules', i], message: 'an approve rule needs reviewers — add `approval: { reviewers: { groups: [...] } }`, or set approvals.reviewers for every approve rule' });
+    return;
+  }
+  const groups = arr(reviewers.groups);
+  const quorum = approval && typeof approval.quorum === 'number' ? approval.quorum : typeof approvals.quorum === 'number' ? approvals.quorum : 1;
+  if (reviewers.mode === 'all' && quorum < groups.length) {
+    problems.push({ path: ['rules', i, 'approval', 'quorum'], message: `is ${quorum}, but mode "all" needs one approval from each of ${groups.length} groups — set quorum to at least ${groups.length}` });
+  }
+  arr(approval?.notify).forEach((n, j) => {
+    if (typeof n !== 'string' || notifyNames.has(n)) return;
+    const guess = suggest(n, [...notifyNames.keys()]);
+    problems.push({ path: ['rules', i, 'approval', 'notify', j], message: `unknown notify target "${n}" — ${guess !== undefined ? `did you mean "${guess}"?` : `defined in approvals.notify: ${[...notifyNames.keys()].join(', ') || '(none)'}`}` });
+  });
 }

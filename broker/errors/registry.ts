@@ -50,6 +50,11 @@ export const ERRORS = {
   // policy
   BRK_ERR_STATEMENT_BLOCKED: def('statement blocked', 403, '42501'),
   BRK_ERR_STATEMENT_UNPARSABLE: def('statement refused: it could not be analysed', 403, '42501', 'Check the SQL syntax; Airlock refuses what it cannot analyse.'),
+  BRK_ERR_APPROVAL_CLOSED: def('the request is no longer pending', 409, '55000'),
+  BRK_ERR_APPROVAL_REFUSED: def('you may not decide on this request', 403, '42501'),
+  BRK_ERR_APPROVAL_DENIED: def('statement denied by a reviewer', 403, '42501'),
+  BRK_ERR_APPROVAL_EXPIRED: def('statement not approved in time', 403, '42501', 'Ask a reviewer to look at the approval page sooner, or send the statement again to make a new request.'),
+  BRK_ERR_ACCESS_INVALID: def('access request refused', 400, '22023'),
   BRK_ERR_APPROVAL_UNAVAILABLE: def('statement needs approval, which this broker cannot grant yet', 403, '42501', 'Ask a reviewer to run it, or change the statement so no approval rule matches.'),
   // upstream
   BRK_ERR_UPSTREAM_UNREACHABLE: def('the database could not be reached', 503, '08006', 'Try again shortly; if it persists, tell the broker operator.'),

@@ -2,6 +2,8 @@
  * The broker's HTTP side as an unstarted fastify instance: `main` listens, tests `inject()`.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { ApprovalService } from '../approvals/approval-service.js';
+import type { EventBus } from '../approvals/event-bus.js';
 import type { AirlockConfig } from '../config/types.js';
 import type { DevProvider } from '../identity/dev-provider.js';
 import type { TokenVerifier } from '../identity/types.js';
@@ -9,6 +11,7 @@ import type { ActiveSessions } from '../proxy/active-sessions.js';
 import type { RecordStore } from '../recording/record-store.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { connectionRoutes } from './routes/connections.js';
 import { devRoutes } from './routes/dev.js';
 import { healthRoutes } from './routes/health.js';
@@ -19,6 +22,8 @@ export interface AppDeps {
   readonly verifier: TokenVerifier;
   readonly store: RecordStore;
   readonly sessions: ActiveSessions;
+  readonly approvals: ApprovalService;
+  readonly events: EventBus;
   readonly devProvider?: DevProvider | undefined;
   readonly version: string;
 }
@@ -35,5 +40,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(connectionRoutes(deps));
   await app.register(sessionRoutes(deps));
   await app.register(devRoutes(deps));
+  await app.register(approvalRoutes(deps));
   return app;
 }

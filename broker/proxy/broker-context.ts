@@ -1,6 +1,8 @@
 /** Everything a client connection needs from the running broker, injected (tests build their own). */
 import type { SecureContext } from 'node:tls';
 import type { AnalysisCache } from '../analysis/index.js';
+import type { ApprovalService } from '../approvals/approval-service.js';
+import type { EventBus } from '../approvals/event-bus.js';
 import type { AirlockConfig } from '../config/types.js';
 import type { TokenVerifier } from '../identity/types.js';
 import type { Logger } from '../log.js';
@@ -18,6 +20,8 @@ export interface BrokerContext {
   readonly store: RecordStore;
   readonly cancels: CancelRegistry;
   readonly sessions: ActiveSessions;
+  readonly approvals: ApprovalService;
+  readonly events: EventBus;
   /** One journal write per event-loop turn before forwarded messages are released. */
   readonly release: ReleaseBatch;
   readonly tls: SecureContext | undefined;

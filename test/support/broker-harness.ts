@@ -29,7 +29,16 @@ export interface TestBrokerOptions {
   readonly extraConnections?: string;
   /** YAML flow mapping for `upstream.tls`, default `{ mode: disable }`. */
   readonly upstreamTls?: string;
+  /** YAML body of the `approvals:` section (indented two spaces); `store: memory` is always set. */
+  readonly approvals?: string;
+  /** Extra dev users, YAML list items like `      - { name: dave, ... }`. */
+  readonly extraUsers?: string;
 }
+
+export const DEFAULT_APPROVALS = `
+  reviewers: { groups: [dba] }
+  dryRun: { statementTimeoutMs: 3000, lockTimeoutMs: 500 }
+`;
 
 export const DEFAULT_RULES = `
   - name: no-ddl-for-agents
@@ -69,6 +78,7 @@ identity:
     users:
       - { name: alice, email: alice@example.com, groups: [developers, agents] }
       - { name: bob, email: bob@example.com, groups: [dba] }
+${opts.extraUsers ?? ''}
 connections:
   testdb:
     upstream:
@@ -85,6 +95,9 @@ ${password ? '      password: { env: TEST_UPSTREAM_PASSWORD }' : ''}
 ${opts.extraConnections ?? ''}
 rules:
 ${opts.rules ?? DEFAULT_RULES}
+approvals:
+  store: memory
+${opts.approvals ?? DEFAULT_APPROVALS}
 recording: { store: memory }
 `;
   const config = parseConfig(yaml, { env: { TEST_UPSTREAM_PASSWORD: password ?? '' }, fileName: 'test config' });
