@@ -15,6 +15,7 @@ import { startDevProvider, type DevProvider } from './identity/dev-provider.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import type { TokenVerifier } from './identity/types.js';
 import { buildApp } from './http/build-app.js';
+import { approvalPageClient } from './http/pages/page-client.js';
 import { createLogger, type Logger } from './log.js';
 import { PolicyEngine } from './policy/policy-engine.js';
 import { ActiveSessions } from './proxy/active-sessions.js';
@@ -55,7 +56,7 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     const issuers: IssuerConfig[] = [...config.identity.issuers];
     const devCfg = config.identity.devProvider;
     if (devCfg?.enabled) {
-      devProvider = await startDevProvider(devCfg);
+      devProvider = await startDevProvider(devCfg, { extraClients: [approvalPageClient(config)] });
       cleanups.push(() => devProvider!.close());
       issuers.push(devProvider.issuerConfig());
       log.warn('development identity provider enabled: anyone on this machine can mint tokens; never use it in production', { issuer: devProvider.issuer });
@@ -73,7 +74,7 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     const ctx: BrokerContext = {
       config,
       verifier,
-      policy: new PolicyEngine(config.rules),
+      policy: new PolicyEngine(config.rules, config.approvals),
       analysis: new AnalysisCache(config.analysis.cacheSize),
       store,
       cancels: new CancelRegistry(),

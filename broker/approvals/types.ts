@@ -15,6 +15,10 @@ export interface ReviewerRequirement {
   readonly mode: 'any' | 'all';
   /** Distinct reviewers needed (with `all`, at least the number of groups). */
   readonly quorum: number;
+  /** Impact condition: the rule holds the statement only above this many changed rows. */
+  readonly rowsChangedAbove?: number;
+  /** Why the impact condition held (e.g. "150 rows changed > 100"). */
+  readonly impactReason?: string;
 }
 
 export type ApprovalState = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled' | 'abandoned';

@@ -185,7 +185,7 @@ const reviewers = (description: string): JsonSchema => obj(description, {
 const ruleApproval = obj('For `action: approve`: who reviews and when the statement is held. Keys left out come from the `approvals` section.', {
   reviewers: reviewers('Who may approve statements this rule holds.'),
   quorum: int('Distinct reviewers who must approve (with `mode: all`, at least one per group as well).', 1, 20),
-  expiresInSeconds: int('How long the statement waits for a decision before it is refused.', 10, 86_400),
+  expiresInSeconds: int('How long the statement waits for a decision before it is refused.', 1, 86_400),
   rowsChangedAbove: int('Impact condition: hold only when the dry run measures more rows changed than this, in all tables together (cascades, triggers and functions included). At or below it, the statement runs. Where no dry run is possible the statement is held.', 0, 2_000_000_000),
   notify: strings('Names of `approvals.notify` targets told about requests from this rule (default: all).', { minItems: 1 }),
 });

@@ -31,6 +31,12 @@ export interface DevProviderOptions {
   readonly issuerUrl?: string;
   /** Told about errors inside the provider (500s); they are otherwise silent. */
   readonly onError?: (err: unknown) => void;
+  /**
+   * Public PKCE clients other parts of the broker need (the approval page), registered in addition
+   * to `cfg.clients` unless the configuration already has that client id. They are not added to
+   * `issuerConfig().audience`: the broker verifies their access tokens, never their ID tokens.
+   */
+  readonly extraClients?: DevProviderConfig['clients'];
 }
 
 type OidcProviderModule = typeof import('oidc-provider');
@@ -110,12 +116,15 @@ export async function startDevProvider(cfg: DevProviderConfig, opts: DevProvider
   const { port } = server.address() as AddressInfo;
   const issuer = opts.issuerUrl ?? `http://${urlHost(cfg.host)}:${port}`;
 
+  const taken = new Set([...cfg.clients.map((c) => c.clientId), ...cfg.serviceAccounts.map((s) => s.clientId)]);
+  const clients = [...cfg.clients, ...(opts.extraClients ?? []).filter((c) => !taken.has(c.clientId))];
+
   let provider: InstanceType<OidcProviderModule['Provider']>;
   try {
     provider = new Provider(
       issuer,
       buildProviderConfiguration({
-        cfg,
+        cfg: { ...cfg, clients },
         key,
         resourceIndicator: resourceIndicatorFor(cfg.audience),
         adapter: createDevAdapter(),

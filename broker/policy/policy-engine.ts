@@ -6,18 +6,18 @@ import type { ConnectionConfig, RuleConfig } from '../config/types.js';
 import type { Analysis, StatementSummary } from '../analysis/types.js';
 import { checkBuiltIns } from './built-in-rules.js';
 import { moreSevere, type Decision } from './decision.js';
-import { RuleDefinition, type EvaluationContext } from './rule-definition.js';
+import { NO_APPROVAL_DEFAULTS, RuleDefinition, type ApprovalDefaults, type EvaluationContext } from './rule-definition.js';
 
 export class PolicyEngine {
   private readonly rules: readonly RuleDefinition[];
 
-  constructor(rules: readonly RuleConfig[]) {
-    this.rules = rules.map((r) => new RuleDefinition(r));
+  constructor(rules: readonly RuleConfig[], private readonly approvals: ApprovalDefaults = NO_APPROVAL_DEFAULTS) {
+    this.rules = rules.map((r) => new RuleDefinition(r, approvals));
   }
 
   /** The rules relevant to one session, filtered once when it starts. */
   forSession(ctx: EvaluationContext, connection: ConnectionConfig, roleLocked: boolean): SessionPolicy {
-    return new SessionPolicy(this.rules.filter((r) => r.appliesTo(ctx)), connection, roleLocked);
+    return new SessionPolicy(this.rules.filter((r) => r.appliesTo(ctx)), connection, roleLocked, this.approvals);
   }
 }
 
@@ -29,6 +29,7 @@ export class SessionPolicy {
     private readonly rules: readonly RuleDefinition[],
     private readonly connection: ConnectionConfig,
     private readonly roleLocked: boolean,
+    private readonly approvals: ApprovalDefaults = NO_APPROVAL_DEFAULTS,
   ) {}
 
   decide(analysis: Analysis): Decision {
@@ -60,7 +61,15 @@ export class SessionPolicy {
     let best: Decision | undefined;
     for (const rule of this.rules) {
       if (!rule.matches(s)) continue;
-      const d: Decision = { action: rule.action, rule: rule.name, explanation: rule.explain(s), hint: rule.hint, statementIndex: index };
+      const explanation = rule.explain(s);
+      const d: Decision = {
+        action: rule.action,
+        rule: rule.name,
+        explanation,
+        hint: rule.hint,
+        statementIndex: index,
+        ...(rule.approval ? { approval: { requirements: [{ ...rule.approval, explanation }], expiresInSeconds: rule.approval.expiresInSeconds } } : {}),
+      };
       best = best ? moreSevere(best, d) : d;
       if (best.action === 'block') break;
     }
@@ -81,12 +90,18 @@ export class SessionPolicy {
 
   private defaultDecision(index: number, what: string): Decision {
     const action = this.connection.defaultAction;
+    const rule = `default:${this.connection.name}`;
+    const explanation = `rule "${rule}" (${action}): ${what}; the connection's default action applies`;
+    const a = this.approvals;
     return {
       action,
-      rule: `default:${this.connection.name}`,
-      explanation: `rule "default:${this.connection.name}" (${action}): ${what}; the connection's default action applies`,
-      hint: action === 'allow' ? undefined : 'Ask the broker operator for a rule that allows this statement.',
+      rule,
+      explanation,
+      hint: action === 'block' ? 'Ask the broker operator for a rule that allows this statement.' : undefined,
       statementIndex: index,
+      ...(action === 'approve'
+        ? { approval: { requirements: [{ rule, explanation, groups: a.reviewers.groups, mode: a.reviewers.mode, quorum: a.quorum }], expiresInSeconds: a.expiresInSeconds } }
+        : {}),
     };
   }
 }

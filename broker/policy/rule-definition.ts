@@ -2,7 +2,8 @@
  * A configured rule compiled for evaluation. Definitions are data (see config `rules:`); this
  * class only turns them into fast predicates and says in words why they matched.
  */
-import type { RuleAction, RuleConfig } from '../config/types.js';
+import type { ReviewerRequirement } from '../approvals/types.js';
+import type { ApprovalsConfig, RuleAction, RuleConfig } from '../config/types.js';
 import type { StatementSummary } from '../analysis/types.js';
 import type { Principal } from '../identity/types.js';
 import { anyMatch, NamePattern } from './glob.js';
@@ -12,16 +13,32 @@ export interface EvaluationContext {
   readonly principal: Principal;
 }
 
+/** The approval defaults a rule's own `approval` block overrides. */
+export type ApprovalDefaults = Pick<ApprovalsConfig, 'reviewers' | 'quorum' | 'expiresInSeconds'>;
+
+export const NO_APPROVAL_DEFAULTS: ApprovalDefaults = { reviewers: { groups: [], mode: 'any' }, quorum: 1, expiresInSeconds: 600 };
+
 export class RuleDefinition {
   readonly name: string;
   readonly action: RuleAction;
+  /** For approve rules: who reviews, and the impact condition (explanation filled per statement). */
+  readonly approval: Omit<ReviewerRequirement, 'explanation'> & { readonly expiresInSeconds: number } | undefined;
   private readonly tables: NamePattern[] | undefined;
   private readonly tablesWritten: NamePattern[] | undefined;
   private readonly functions: NamePattern[] | undefined;
 
-  constructor(private readonly cfg: RuleConfig) {
+  constructor(private readonly cfg: RuleConfig, defaults: ApprovalDefaults = NO_APPROVAL_DEFAULTS) {
     this.name = cfg.name;
     this.action = cfg.action;
+    const a = cfg.approval;
+    this.approval = cfg.action !== 'approve' ? undefined : {
+      rule: cfg.name,
+      groups: a?.reviewers?.groups ?? defaults.reviewers.groups,
+      mode: a?.reviewers?.mode ?? defaults.reviewers.mode,
+      quorum: a?.quorum ?? defaults.quorum,
+      expiresInSeconds: a?.expiresInSeconds ?? defaults.expiresInSeconds,
+      ...(a?.rowsChangedAbove === undefined ? {} : { rowsChangedAbove: a.rowsChangedAbove }),
+    };
     this.tables = cfg.match.tables?.map((t) => new NamePattern(t));
     this.tablesWritten = cfg.match.tablesWritten?.map((t) => new NamePattern(t));
     this.functions = cfg.match.functions?.map((t) => new NamePattern(t));

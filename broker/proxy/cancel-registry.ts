@@ -16,7 +16,7 @@ export interface CancelTarget {
 
 export class CancelRegistry {
   private nextId = 1 + Math.floor(Math.random() * 1_000_000);
-  private readonly entries = new Map<number, { key: Buffer; target: CancelTarget }>();
+  private readonly entries = new Map<number, { key: Buffer; target: CancelTarget; intercept?: () => boolean }>();
 
   /** Issues a fresh client-facing key pair for `target`. */
   register(target: CancelTarget): { processId: number; secretKey: Buffer } {
@@ -24,6 +24,12 @@ export class CancelRegistry {
     const secretKey = randomBytes(4);
     this.entries.set(processId, { key: secretKey, target });
     return { processId, secretKey };
+  }
+
+  /** `intercept` sees a valid cancel first; when it returns true the cancel is handled (not forwarded). */
+  onCancel(processId: number, intercept: () => boolean): void {
+    const e = this.entries.get(processId);
+    if (e) e.intercept = intercept;
   }
 
   unregister(processId: number): void {
@@ -34,6 +40,7 @@ export class CancelRegistry {
   resolve(processId: number, secretKey: Buffer): CancelTarget | undefined {
     const e = this.entries.get(processId);
     if (!e || e.key.length !== secretKey.length || !timingSafeEqual(e.key, secretKey)) return undefined;
+    if (e.intercept?.()) return undefined;
     return e.target;
   }
 }

@@ -10,6 +10,8 @@ import { droppedStatements, type GateResult } from './statement-gate.js';
 export interface PreparedStatement {
   readonly sql: string;
   readonly gate: GateResult;
+  /** Parameter type OIDs from Parse (kept to replay the statement in an impact dry run). */
+  readonly paramTypes?: readonly number[];
   /** The constant part of its statement record, built at the first Execute. */
   fragment?: string;
 }
@@ -24,8 +26,8 @@ export class ExtendedQueryState {
   private readonly statements = new Map<string, PreparedStatement>();
   private readonly portals = new Map<string, BoundPortal>();
 
-  parsed(name: string, sql: string, gate: GateResult): void {
-    if (name === '' || !this.statements.has(name)) this.statements.set(name, { sql, gate });
+  parsed(name: string, sql: string, gate: GateResult, paramTypes?: readonly number[]): void {
+    if (name === '' || !this.statements.has(name)) this.statements.set(name, paramTypes?.length ? { sql, gate, paramTypes } : { sql, gate });
   }
 
   statement(name: string): PreparedStatement | undefined {

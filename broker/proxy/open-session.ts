@@ -75,6 +75,14 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
     maxMessageBytes: ctx.config.listen.postgres.maxMessageBytes,
     clientEncoding: upstream.parameters.get('client_encoding') ?? 'UTF8',
     log: ctx.log,
+    approvals: {
+      service: ctx.approvals,
+      config: ctx.config.approvals,
+      principal,
+      connection: connection.name,
+      sessionId: a.sessionId,
+      client: { address: a.remote, ...(a.startup.applicationName ? { applicationName: a.startup.applicationName } : {}) },
+    },
     onClose: (reason) => {
       ctx.cancels.unregister(keys.processId);
       ctx.sessions.remove(a.sessionId);
@@ -85,6 +93,7 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
       }
     },
   });
+  ctx.cancels.onCancel(keys.processId, () => session.cancelHeld());
   ctx.sessions.add({ id: a.sessionId, connection: connection.name, principal, startedAt, close: (r) => session.close(r) });
 
   const answer: Buffer[] = [bm.authenticationOk()];

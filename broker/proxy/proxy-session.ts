@@ -37,6 +37,10 @@ import { ReadingBarrier, STREAM_PIECE } from './reading-barrier.js';
 import type { Releasable, ReleaseBatch } from './release-batch.js';
 import { UpstreamRelay } from './upstream-relay.js';
 import type { GateResult, StatementGate } from './statement-gate.js';
+import { HeldBatch, type HeldTargetInfo } from './held-batch.js';
+import { holdForApproval, type HoldContext, type HoldHost, type HoldOutcome } from './approval-hold.js';
+import { SideChannel } from './side-channel.js';
+import type { UnitResult } from '../approvals/impact/dry-run-plan.js';
 
 export interface ProxySessionOptions {
   readonly client: Socket;
@@ -48,6 +52,8 @@ export interface ProxySessionOptions {
   readonly clientEncoding: string;
   readonly log: Logger;
   readonly onClose: (reason: string) => void;
+  /** Approvals for statements an `approve` decision holds; without it they are refused. */
+  readonly approvals?: HoldContext;
 }
 
 /** Messages queued behind a reading-rule change before the client socket is paused. */
@@ -73,6 +79,15 @@ export class ProxySession implements FrameSink, Releasable {
   /** Corks on the upstream socket not yet released, and whether a release is queued. */
   private corks = 0;
   private releaseQueued = false;
+  /** A statement waiting for approval, and every client message after it (in order). */
+  private held: HeldBatch | undefined;
+  /** Set while an approved batch is replayed: approve-gated statements in it may run. */
+  private permit: Decision | undefined;
+  /** Extended messages were forwarded since the last Sync (a batch is open upstream). */
+  private forwardedSinceSync = false;
+  private unitsSettled = 0;
+  private quiesceWaiters: (() => void)[] = [];
+  private interrupt: ((why: 'cancelled' | 'ended') => void) | undefined;
   private readonly toUpstream = new CoalescingWriter((buf) => {
     if (!this.upstream.write(buf)) this.client.pause();
   });
@@ -116,6 +131,12 @@ export class ProxySession implements FrameSink, Releasable {
 
   /** The relay saw a ReadyForQuery: unit `n` is complete. */
   unitSettled(n: number): void {
+    this.unitsSettled = n;
+    if (n >= this.unitsSent && this.quiesceWaiters.length) {
+      const w = this.quiesceWaiters;
+      this.quiesceWaiters = [];
+      for (const f of w) f();
+    }
     this.blocked.settle(n);
     this.tracker.settle(n);
     this.barrier.settle(n);
@@ -137,6 +158,7 @@ export class ProxySession implements FrameSink, Releasable {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.interrupt?.('ended');
     this.client.end();
     this.upstream.end();
     this.client.destroySoon?.();
@@ -196,6 +218,13 @@ export class ProxySession implements FrameSink, Releasable {
     this.toUpstream.write(frame);
   }
 
+  /** A client CancelRequest: withdraws a waiting approval (true), else it goes to the database. */
+  cancelHeld(): boolean {
+    if (!this.held?.started || !this.interrupt) return false;
+    this.interrupt('cancelled');
+    return true;
+  }
+
   // ---- FrameSink: client messages ----------------------------------------------------------
 
   streamStart(_code: number, _total: number, chunk: Buffer): void {
@@ -208,12 +237,14 @@ export class ProxySession implements FrameSink, Releasable {
 
   /** Pieces of a large CopyData: forwarded as they come, or queued behind held messages. */
   private streamPiece(chunk: Buffer): void {
-    if (this.barrier.active) this.hold(STREAM_PIECE, Buffer.from(chunk));
+    if (this.held) this.queueHeld(STREAM_PIECE, Buffer.from(chunk));
+    else if (this.barrier.active) this.hold(STREAM_PIECE, Buffer.from(chunk));
     else this.forward(chunk);
   }
 
   message(code: number, frame: Buffer): void {
-    if (this.barrier.active) this.hold(code, frame);
+    if (this.held) this.queueHeld(code, frame);
+    else if (this.barrier.active) this.hold(code, frame);
     else this.dispatch(code, frame);
   }
 
@@ -237,16 +268,19 @@ export class ProxySession implements FrameSink, Releasable {
         return this.onExecute(frame);
       case FrontendCode.Sync:
         this.skipUntilSync = false;
+        this.forwardedSinceSync = false;
         this.unitsSent++;
         this.barrier.syncSent(this.unitsSent);
         return this.forward(frame);
       case FrontendCode.Close:
         if (this.skipUntilSync) return;
         this.onClose(frame);
+        this.forwardedSinceSync = true;
         return this.forward(frame);
       case FrontendCode.Describe:
       case FrontendCode.Flush:
         if (this.skipUntilSync) return;
+        this.forwardedSinceSync = true;
         return this.forward(frame);
       case FrontendCode.CopyData:
       case FrontendCode.CopyDone:
@@ -272,8 +306,11 @@ export class ProxySession implements FrameSink, Releasable {
     if (sql === undefined) return;
     const gate = this.admit('simple', sql);
     if (!gate) return;
+    if (gate.decision.action === 'approve' && !this.permit) {
+      return this.startHold(FrontendCode.Query, frame, { protocol: 'simple', sql, gate });
+    }
     // Queued now, written before the corked query leaves (see release-batch.ts).
-    const id = this.opts.recorder.statement('simple', sql, gate.kinds, gate.decision);
+    const id = this.opts.recorder.statement('simple', sql, gate.kinds, gate.decision.action === 'approve' ? this.permit! : gate.decision);
     this.unitsSent++;
     this.tracker.started(id, this.unitsSent, true);
     this.forward(frame);
@@ -286,7 +323,9 @@ export class ProxySession implements FrameSink, Releasable {
     if (parsed === undefined) return;
     const gate = this.admit('extended', parsed.sql);
     if (!gate) return;
-    this.extended.parsed(parsed.name, parsed.sql, gate);
+    if (gate.decision.action === 'approve' && !this.permit) return this.startHold(FrontendCode.Parse, frame);
+    this.extended.parsed(parsed.name, parsed.sql, gate, parsed.paramTypes);
+    this.forwardedSinceSync = true;
     this.forward(frame);
   }
 
@@ -311,7 +350,7 @@ export class ProxySession implements FrameSink, Releasable {
       return undefined;
     }
     const gate = this.opts.gate.check(sql);
-    if (gate.decision.action !== 'allow') {
+    if (gate.decision.action === 'block' || (gate.decision.action === 'approve' && !this.opts.approvals)) {
       this.refuse(decisionError(gate.decision), protocol, sql, gate.kinds, gate.decision);
       return undefined;
     }
@@ -337,12 +376,14 @@ export class ProxySession implements FrameSink, Releasable {
       // Not parsed in this session: a statement created by SQL PREPARE, judged by what it runs.
       const gate = this.opts.gate.checkPrepared(b.statement);
       const sql = `EXECUTE ${b.statement} -- bound by name through the extended protocol`;
-      if (gate.decision.action !== 'allow') {
+      if (gate.decision.action === 'block' || (gate.decision.action === 'approve' && !this.opts.approvals)) {
         return this.refuse(decisionError(gate.decision), 'extended', sql, gate.kinds, gate.decision);
       }
       statement = { sql, gate };
     }
+    if (statement.gate.decision.action === 'approve' && !this.permit) return this.startHold(FrontendCode.Bind, frame);
     this.extended.bound(b.portal, { statement, params });
+    this.forwardedSinceSync = true;
     this.forward(frame);
   }
 
@@ -355,20 +396,133 @@ export class ProxySession implements FrameSink, Releasable {
       // database answers with its own error). Recorded either way.
       const id = this.opts.recorder.statement('extended', `-- Execute of portal "${portal}" (a SQL cursor, or no such portal)`, ['cursor'], CURSOR_PORTAL);
       this.tracker.started(id, this.unitsSent + 1, false);
+      this.forwardedSinceSync = true;
       this.forward(frame);
       return;
     }
     const stmt = bound.statement;
+    if (stmt.gate.decision.action === 'approve' && !this.permit) return this.startHold(FrontendCode.Execute, frame);
     if (stmt.gate.changesReading) this.barrier.changedInBatch = true;
-    stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision);
-    const id = this.opts.recorder.statementFromFragment(stmt.fragment, bound.params);
+    const fragment = stmt.gate.decision.action === 'approve'
+      ? this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, this.permit!)
+      : (stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision));
+    const id = this.opts.recorder.statementFromFragment(fragment, bound.params);
     this.tracker.started(id, this.unitsSent + 1, false);
+    this.forwardedSinceSync = true;
     this.forward(frame);
   }
 
   private onClose(frame: Buffer): void {
     const { target, name } = parseClose(frame);
     this.extended.closed(target, name);
+  }
+
+  // ---- Approvals: hold, measure, wait, then run or refuse ----------------------------------
+
+  /** Holds `frame` and everything after it; a simple Query knows its statement already. */
+  private startHold(code: number, frame: Buffer, simple?: HeldTargetInfo): void {
+    this.held = new HeldBatch({ code, frame }, this.forwardedSinceSync, simple);
+    if (this.held.complete) void this.resolveHold(this.held);
+  }
+
+  private queueHeld(code: number, frame: Buffer): void {
+    const h = this.held!;
+    if (h.push({ code, frame })) void this.resolveHold(h);
+    // Stop reading while messages wait: the kernel's buffers apply back-pressure.
+    if (h.queue.length > MAX_HELD_MESSAGES) this.client.pause();
+  }
+
+  private async resolveHold(h: HeldBatch): Promise<void> {
+    let outcome: HoldOutcome;
+    try {
+      const t = h.target({
+        decoding: this.decoding,
+        check: (sql) => this.opts.gate.check(sql),
+        checkPrepared: (name) => this.opts.gate.checkPrepared(name),
+        statement: (name) => this.extended.statement(name),
+        portal: (name) => this.extended.portal(name),
+      });
+      if (!t) {
+        // Parsed or described only: nothing runs, nothing to approve.
+        outcome = { kind: 'run', decision: { action: 'allow', rule: 'airlock:no-execution', explanation: 'the batch prepares or describes the statement without running it', hint: undefined, statementIndex: 0 } };
+      } else {
+        h.started = true;
+        const interrupted = new Promise<'cancelled' | 'ended'>((resolve) => {
+          this.interrupt = resolve;
+          if (this.closed) resolve('ended');
+        });
+        outcome = await holdForApproval(
+          { ...t, decision: t.gate.decision, statements: t.gate.analysis.statements, kinds: t.gate.kinds, midBatch: h.midBatch },
+          this.holdHost(interrupted),
+          this.opts.approvals!,
+        );
+        if (outcome.kind === 'refuse') {
+          this.corkedTurn(() => this.refuse(outcome.kind === 'refuse' ? outcome.fields : errorFields(new AirlockError('BRK_ERR_INTERNAL')), t.protocol, t.sql, t.gate.kinds, outcome.kind === 'refuse' ? outcome.decision : undefined));
+        }
+      }
+    } catch (e) {
+      this.opts.log.error('holding a statement for approval failed', { error: (e as Error).message });
+      outcome = { kind: 'ended' };
+      if (!this.closed) this.fatal(new AirlockError('BRK_ERR_APPROVAL_UNAVAILABLE', (e as Error).message), 'approval failed');
+    }
+    this.interrupt = undefined;
+    if (this.closed || outcome.kind === 'ended') return;
+    this.releaseHeld(h, outcome);
+  }
+
+  /** Replays the held messages: the batch (permitted, or skipped after the refusal), then the rest. */
+  private releaseHeld(h: HeldBatch, outcome: HoldOutcome): void {
+    this.held = undefined;
+    this.corkedTurn(() => {
+      this.permit = outcome.kind === 'run' ? outcome.decision : undefined;
+      try {
+        for (const m of h.unit()) {
+          // After a refusal of a simple Query, its poison has taken its place.
+          if (outcome.kind === 'refuse' && m.code === FrontendCode.Query) continue;
+          this.dispatch(m.code, m.frame);
+        }
+      } finally {
+        this.permit = undefined;
+      }
+      for (const m of h.after()) {
+        if (this.closed) return;
+        if (m.code === STREAM_PIECE) this.streamPiece(m.frame);
+        else this.message(m.code, m.frame);
+      }
+    });
+    if (!this.held) this.client.resume();
+  }
+
+  private holdHost(interrupted: Promise<'cancelled' | 'ended'>): HoldHost {
+    return {
+      interrupted,
+      quiesce: () => {
+        this.relay.flush();
+        if (this.unitsSettled >= this.unitsSent) return Promise.resolve(this.relay.status);
+        return new Promise((resolve) => this.quiesceWaiters.push(() => resolve(this.relay.status)));
+      },
+      runSide: (units) => this.runSide(units),
+      notice: (fields) => {
+        this.relay.flush();
+        this.client.write(bm.noticeResponse(fields));
+      },
+      record: (type, data) => this.opts.recorder.event(type, data),
+    };
+  }
+
+  private async runSide(units: readonly Buffer[][]): Promise<UnitResult[]> {
+    if (this.closed) throw new Error('session closed');
+    const side = new SideChannel(units.length, this.decoding);
+    this.relay.intercept = side;
+    const onEnd = (): void => side.abort('the session ended during the dry run');
+    this.upstream.once('close', onEnd);
+    try {
+      this.upstream.write(Buffer.concat(units.flat()));
+      return await side.finished;
+    } finally {
+      this.upstream.off('close', onEnd);
+      this.relay.intercept = undefined;
+    }
   }
 
   /** Records the refusal, then has the database fail in its place (blocked-statements.ts). */
@@ -384,6 +538,7 @@ export class ProxySession implements FrameSink, Releasable {
     } else {
       this.forward(this.blocked.poisonParse(this.unitsSent + 1, fields));
       this.skipUntilSync = true;
+      this.forwardedSinceSync = true;
     }
   }
 }

@@ -42,7 +42,14 @@ function commandTag(frame: Buffer): string {
   return frame.length > 5 && frame[frame.length - 1] === 0 ? frame.toString('latin1', 5, frame.length - 1) : readCommandCompleteTag(frame);
 }
 
+/** Receives the database's answers while the broker talks to it itself (see side-channel.ts). */
+export interface Interceptor {
+  message(code: number, frame: Buffer): void;
+}
+
 export class UpstreamRelay implements FrameSink {
+  /** Set while a side conversation runs: its answers go there, not to the client. */
+  intercept: Interceptor | undefined;
   private readonly reader = new FrameReader({
     maxMessageBytes: UPSTREAM_MAX_BUFFERED,
     streamable: (c) => c === BackendCode.DataRow || c === BackendCode.CopyData,
@@ -79,14 +86,26 @@ export class UpstreamRelay implements FrameSink {
   }
 
   streamStart(_code: number, _total: number, chunk: Buffer): void {
+    // A huge row of the broker's own dry run is not needed (only its command tag is).
+    if (this.intercept) return;
     this.send(chunk);
   }
 
   streamChunk(chunk: Buffer): void {
+    if (this.intercept) return;
     if (chunk.length) this.send(chunk);
   }
 
   message(code: number, frame: Buffer): void {
+    if (this.intercept && code !== BackendCode.NotificationResponse) {
+      if (code === BackendCode.ParameterStatus) {
+        // A rolled-back SET is reported again with the old value: keep the reading rules exact.
+        const { name, value } = readParameterStatus(frame);
+        this.o.session.parameterChanged(name, value);
+      }
+      this.intercept.message(code, frame);
+      return;
+    }
     switch (code) {
       case BackendCode.ReadyForQuery: {
         const s = frame[5];

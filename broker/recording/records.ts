@@ -65,7 +65,13 @@ export interface ConnectionRefusedRecord extends Base {
   readonly reason: string;
 }
 
-export type AuditRecord = SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord;
+/** Approval events of a session: a dry run about to run, a request made, a request closed. */
+export interface ApprovalEventRecord extends Base {
+  readonly type: 'approval.dry-run' | 'approval.requested' | 'approval.closed';
+  readonly [field: string]: unknown;
+}
+
+export type AuditRecord = SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
 
 /** A record before the store assigns its position and time. */
 export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at'> : never) : never;

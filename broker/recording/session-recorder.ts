@@ -3,7 +3,7 @@
  * closes it with its outcome when the database answers.
  */
 import type { Decision } from '../policy/decision.js';
-import type { SessionStartRecord, StatementRecord } from './records.js';
+import type { ApprovalEventRecord, SessionStartRecord, StatementRecord } from './records.js';
 import type { RecordStore } from './record-store.js';
 
 export type SessionStartInfo = Omit<SessionStartRecord, 'seq' | 'at' | 'type' | 'sessionId'>;
@@ -65,6 +65,12 @@ export class SessionRecorder {
     this.store.appendJson(
       `{${this.typeAndSession('statement.end')},"statementId":${statementId},"durationMs":${durationMs},"rows":${rows}${error ? `,"error":${JSON.stringify(error)}` : ''}}`,
     );
+  }
+
+  /** An event of the session (approval requested, dry run, ...), written at once. */
+  event(type: ApprovalEventRecord['type'], data: Record<string, unknown>): void {
+    this.store.append({ ...data, type, sessionId: this.sessionId });
+    this.store.flush();
   }
 
   end(reason: string): void {

@@ -6,7 +6,7 @@
  */
 import { AuthCode, BackendCode } from './codes.js';
 import { FrameCursor } from './frame-cursor.js';
-import type { TextDecoding } from './text-decoding.js';
+import { decodeText, type TextDecoding } from './text-decoding.js';
 import type { TransactionStatus } from './backend-messages.js';
 
 /** A parsed AuthenticationXXX ('R') message. Byte fields are copies. */
@@ -108,6 +108,28 @@ export function readErrorFields(frame: Buffer, decoding: TextDecoding = 'utf8'):
   }
   c.done();
   return fields;
+}
+
+/**
+ * DataRow ('D'): Int16 column count, then per column Int32 length (-1 = NULL) and Byten value.
+ * Values are decoded as text (the broker's own queries ask for text results).
+ */
+export function readDataRowText(frame: Buffer, decoding: TextDecoding = 'utf8'): (string | null)[] {
+  const c = new FrameCursor(frame, BackendCode.DataRow, 'DataRow');
+  const n = c.int16('column count');
+  const out: (string | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = c.int32('value length');
+    if (len < 0) {
+      out.push(null);
+      continue;
+    }
+    const start = c.pos;
+    c.bytes(len, 'value');
+    out.push(decodeText(frame, start, start + len, decoding));
+  }
+  c.done();
+  return out;
 }
 
 /**

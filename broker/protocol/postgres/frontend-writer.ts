@@ -86,6 +86,38 @@ export function parse(name: string, sql: string, paramTypes: readonly number[] =
   return w.finish();
 }
 
+/**
+ * Bind ('B'): String portal, String statement, Int16 n, Int16[n] parameter format codes,
+ * Int16 m, (Int32 length (-1 = NULL), Byten value)[m], Int16 k, Int16[k] result format codes.
+ */
+export function bind(portal: string, statement: string, paramFormats: readonly number[], params: readonly (Uint8Array | null)[], resultFormats: readonly number[] = []): Buffer {
+  if (params.length > 0xffff || paramFormats.length > 0xffff || resultFormats.length > 0xffff) throw new RangeError('at most 65535 parameters and formats');
+  let size = 15 + 3 * (portal.length + statement.length) + 2 * (paramFormats.length + resultFormats.length);
+  for (const p of params) size += 4 + (p ? p.length : 0);
+  const w = new MessageWriter(FrontendCode.Bind, size);
+  w.cstring(portal, 'reject', 'portal name').cstring(statement, 'reject', 'statement name');
+  w.int16(paramFormats.length);
+  for (const f of paramFormats) w.int16(f);
+  w.int16(params.length);
+  for (const p of params) {
+    if (p === null) w.int32(-1);
+    else w.int32(p.length).bytes(p);
+  }
+  w.int16(resultFormats.length);
+  for (const f of resultFormats) w.int16(f);
+  return w.finish();
+}
+
+/** Execute ('E'): String portal, Int32 maximum rows (0 = no limit). */
+export function execute(portal: string, maxRows = 0): Buffer {
+  return new MessageWriter(FrontendCode.Execute, 10 + 3 * portal.length).cstring(portal, 'reject', 'portal name').int32(maxRows).finish();
+}
+
+/** Close ('C'): Byte1 'S' (statement) or 'P' (portal), String name. */
+export function close(target: 'S' | 'P', name: string): Buffer {
+  return new MessageWriter(FrontendCode.Close, 7 + 3 * name.length).byte(target.charCodeAt(0)).cstring(name, 'reject', 'name').finish();
+}
+
 /** Sync ('S'). Shared buffer. */
 export function sync(): Buffer {
   return SYNC;

@@ -68,6 +68,7 @@ export {
   readParameterStatus,
   readBackendKeyData,
   readErrorFields,
+  readDataRowText,
   readAuthentication,
   type AuthenticationRequest,
 } from './backend-fields.js';
