@@ -2,6 +2,7 @@
  * The demo's configuration, written as the YAML a platform engineer would write, so the demo
  * also exercises the config loader. Ports and the database password are filled in at start.
  */
+import { dirname, join } from 'node:path';
 export interface DemoConfigInput {
   readonly pgPort: number;
   readonly recordingsDir: string;
@@ -72,6 +73,15 @@ rules:
     match: { functions: ['pg_read_file', 'pg_read_binary_file', 'pg_ls_dir', 'pg_stat_file', 'lo_import', 'lo_export', 'dblink*'] }
     action: block
     reason: functions that reach the database server's files or network are off limits
+  - name: big-writes-need-review
+    match: { kinds: [update, delete, merge] }
+    action: approve
+    reason: writes that change more than 100 rows are reviewed
+    approval: { rowsChangedAbove: 100 }
+approvals:
+  reviewers: { groups: [reviewers] }
+  expiresInSeconds: 600
+  file: ${JSON.stringify(join(dirname(i.recordingsDir), 'approvals.json'))}
 recording:
   store: file
   directory: ${JSON.stringify(i.recordingsDir)}

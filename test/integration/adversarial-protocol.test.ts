@@ -511,10 +511,16 @@ describe('simple protocol', () => {
     const c = await b.client('alice', ['developers']);
     await c.query('COPY (DELETE FROM adv_cte2 RETURNING id) TO STDOUT').catch(() => undefined);
     expect(await rows('adv_cte2')).toBe(5);
+    await c.query("MERGE INTO adv_cte2 t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN DELETE").catch(() => undefined);
+    // A DELETE hidden in a WITH clause is held for approval like a plain one (and never runs unapproved).
     const a = await b.client('alice', ['developers']);
     await admin.query("INSERT INTO audit_me (note) VALUES ('adv-cte-approval')");
-    await a.query("WITH d AS (DELETE FROM audit_me WHERE note = 'adv-cte-approval' RETURNING 1) SELECT count(*) FROM d").catch(() => undefined);
-    await a.query("MERGE INTO adv_cte2 t USING (SELECT 1 AS id) s ON t.id = s.id WHEN MATCHED THEN DELETE").catch(() => undefined);
+    const notice = new Promise<string>((resolve) => a.on('notice', (n) => resolve(String(n.message))));
+    const held = a.query("WITH d AS (DELETE FROM audit_me WHERE note = 'adv-cte-approval' RETURNING 1) SELECT count(*) FROM d").catch(() => undefined);
+    expect(await notice).toContain('review-audit-deletes');
+    expect((await admin.query("SELECT count(*)::int AS n FROM audit_me WHERE note = 'adv-cte-approval'")).rows[0].n).toBe(1);
+    await a.end();
+    await held;
     expect((await admin.query("SELECT count(*)::int AS n FROM audit_me WHERE note = 'adv-cte-approval'")).rows[0].n).toBe(1);
   });
 

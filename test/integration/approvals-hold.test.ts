@@ -55,8 +55,15 @@ beforeEach(async () => {
 });
 
 /** Sends `run(client)` and resolves with the approval id from the first Airlock notice. */
-async function held<T>(c: pg.Client, run: (c: pg.Client) => Promise<T>): Promise<{ id: string; notice: pg.NoticeMessage; result: Promise<T> }> {
-  const notice = new Promise<pg.NoticeMessage>((resolve) => c.on('notice', (n) => n.message?.includes('waiting for approval') && resolve(n)));
+/** The fields of a NoticeResponse as node-postgres reports them. */
+interface Notice {
+  readonly message?: string;
+  readonly detail?: string;
+  readonly hint?: string;
+}
+
+async function held<T>(c: pg.Client, run: (c: pg.Client) => Promise<T>): Promise<{ id: string; notice: Notice; result: Promise<T> }> {
+  const notice = new Promise<Notice>((resolve) => c.on('notice', (n: Notice) => n.message?.includes('waiting for approval') && resolve(n)));
   const result = run(c);
   result.catch(() => {});
   const n = await notice;
@@ -116,7 +123,7 @@ describe('a held statement', () => {
     expect(b.broker.approvals.get(h.id)!.impact.rowsChanged).toBe(3);
     await decide('bob', ['dba'], h.id, 'approve');
     expect(((await h.result) as pg.QueryResult).rowCount).toBe(1);
-    expect((await after).rows[0].n).toBe(19);
+    expect((await after).rows[0]!.n).toBe(19);
   });
 
   it('answers a denial with 42501 naming the reviewer and comment; the session stays usable', async () => {
@@ -178,7 +185,7 @@ describe('who may approve', () => {
     const h = await held(c, (x) => x.query('DELETE FROM apv_items WHERE id = 9'));
     const own = await decide('erin', ['developers', 'dba'], h.id, 'approve');
     expect(own.status).toBe(403);
-    expect((await own.json()).message).toMatch(/own request/);
+    expect(((await own.json()) as { message: string }).message).toMatch(/own request/);
     const notReviewer = await decide('alice', ['developers'], h.id, 'approve');
     expect(notReviewer.status).toBe(404);
     expect(b.broker.approvals.get(h.id)!.state).toBe('pending');

@@ -130,12 +130,18 @@ describe('refused statements', () => {
     expect(e.message).toContain('syntax error');
   });
 
-  it('does not silently allow statements that need approval', async () => {
+  it('does not silently allow statements that need approval: they wait, and a denial refuses them', async () => {
     const c = await b.client('alice', ['developers']);
-    const e = await pgError(c.query('DELETE FROM audit_me WHERE id = 1'));
+    const notice = new Promise<string>((resolve) => c.on('notice', (n) => resolve(String(n.message))));
+    const pending = pgError(c.query('DELETE FROM audit_me WHERE id = 1'));
+    const message = await notice;
+    expect(message).toContain('review-audit-deletes');
+    const id = /approval (apr_\S+)/.exec(message)![1]!;
+    const bob = await b.broker.verifier.verify(await b.token('bob', ['dba']));
+    await b.broker.approvals.decide(id, bob, 'deny', 'no');
+    const e = await pending;
     expect(e.code).toBe('42501');
-    expect(e.message).toContain('review-audit-deletes');
-    expect(e.message).toContain('approval');
+    expect(e.message).toContain('denied by bob');
   });
 
   it('judges PREPARE by what it prepares, and EXECUTE by what was prepared', async () => {

@@ -75,7 +75,7 @@ describe('docs/configuration.md', () => {
 
 describe('examples/airlock.yaml', () => {
   it('loads, with the environment variables and secret file it needs', () => {
-    const cfg = parseConfig(example, { env: { SHOP_DB_PASSWORD: 'shop-password' }, baseDir: fixturesDir, fileName: 'examples/airlock.yaml' });
+    const cfg = parseConfig(example, { env: { SHOP_DB_PASSWORD: 'shop-password', AIRLOCK_WEBHOOK_URL: 'https://hooks.example.com/airlock', AIRLOCK_WEBHOOK_SECRET: 'k', SLACK_DBA_WEBHOOK_URL: 'https://hooks.slack.com/services/x', AIRLOCK_PAGE_CLIENT_SECRET: 'p' }, baseDir: fixturesDir, fileName: 'examples/airlock.yaml' });
     expect([...cfg.connections.keys()]).toEqual(['shop-prod', 'analytics']);
     expect(cfg.connections.get('shop-prod')?.upstream.password?.reveal()).toBe('shop-password');
     expect(cfg.connections.get('analytics')?.upstream.password?.reveal()).toBe('analytics-password');
@@ -83,7 +83,8 @@ describe('examples/airlock.yaml', () => {
     expect(cfg.identity.issuers.map((i) => i.name)).toEqual(['corp', 'ci']);
     expect(cfg.identity.issuers[1]?.audience).toEqual(['airlock', 'https://airlock.example.com']);
     expect(cfg.identity.devProvider).toBeUndefined();
-    expect(cfg.rules.length).toBe(10);
+    expect(cfg.rules.length).toBe(11);
+    expect(cfg.approvals.notify.map((t) => t.name)).toEqual(['audit-hook', 'slack-dba']);
     expect(cfg.publicUrl).toBe('https://airlock.example.com');
     expect(cfg.listen.postgres.tls?.certFile).toBe(join(fixturesDir, 'tls/broker.crt'));
   });

@@ -81,11 +81,20 @@ describe('valid configurations', () => {
         connections: ['shop-prod'], groups: ['eng'], principalKinds: ['service'], kinds: ['update', 'delete'],
         tables: ['public.*'], tablesWritten: ['x'], functions: ['pg_*'], missingWhere: true, modifyingCte: false, copyProgram: false,
       },
+      approval: { reviewers: { groups: ['dba', 'leads'], mode: 'all' }, quorum: 2, expiresInSeconds: 60, rowsChangedAbove: 10, notify: ['hook'] },
     }];
+    c.approvals = {
+      reviewers: { groups: ['dba'], mode: 'any' }, quorum: 1, expiresInSeconds: 300,
+      dryRun: { enabled: false, statementTimeoutMs: 100, lockTimeoutMs: 50 },
+      notify: [{ name: 'hook', type: 'webhook', url: { env: 'HOOK_URL' }, secret: { env: 'HOOK_KEY' }, events: ['approval.requested'], maxAttempts: 2, timeoutMs: 500 }],
+      access: { reviewers: { groups: ['leads'], mode: 'any' }, quorum: 2, maxDurationSeconds: 3600, expiresInSeconds: 600 },
+      page: { issuer: 'https://login.example.com/', clientId: 'page', clientSecret: { env: 'PAGE_SECRET' }, scopes: 'openid', resource: 'airlock' },
+      store: 'memory', file: 'approvals.json',
+    };
     c.recording = { store: 'memory', directory: 'rec', fsync: 'always', syncIntervalMs: 5, recordParameters: true };
     c.analysis = { cacheSize: 0 };
 
-    const cfg = parse(c, { ...baseEnv, CI_SECRET: 'ci-secret-value' });
+    const cfg = parse(c, { ...baseEnv, CI_SECRET: 'ci-secret-value', HOOK_URL: 'https://hooks.example.com/x', HOOK_KEY: 'hook-key', PAGE_SECRET: 'page-secret' });
     expect(cfg.listen.postgres.tls).toEqual({ certFile: join(fixturesDir, 'tls/c.pem'), keyFile: '/etc/k.pem' });
     expect(cfg.listen.postgres.allowCleartextWithoutTls).toBe(true);
     expect(cfg.publicUrl).toBe('https://airlock.example.com');
@@ -101,6 +110,22 @@ describe('valid configurations', () => {
     expect(cfg.rules[0]).toEqual(c.rules[0]);
     expect(cfg.recording).toEqual({ store: 'memory', directory: join(fixturesDir, 'rec'), fsync: 'always', syncIntervalMs: 5, recordParameters: true });
     expect(cfg.analysis.cacheSize).toBe(0);
+    expect(cfg.approvals).toMatchObject({ quorum: 1, expiresInSeconds: 300, dryRun: { enabled: false }, store: 'memory', file: join(fixturesDir, 'approvals.json') });
+    expect(cfg.approvals.notify[0]!.url.reveal()).toBe('https://hooks.example.com/x');
+    expect(cfg.approvals.notify[0]!.secret?.reveal()).toBe('hook-key');
+    expect(cfg.approvals.page).toMatchObject({ issuer: 'https://login.example.com', clientId: 'page', resource: 'airlock' });
+    expect(cfg.approvals.page.clientSecret?.reveal()).toBe('page-secret');
+    expect(cfg.approvals.access.reviewers.groups).toEqual(['leads']);
+  });
+
+  it('refuses approve rules nobody could approve, and approval blocks on other actions', () => {
+    const c = baseConfig();
+    c.rules = [
+      { name: 'a', match: {}, action: 'approve' },
+      { name: 'b', match: {}, action: 'block', approval: { quorum: 2 } },
+      { name: 'c', match: {}, action: 'approve', approval: { reviewers: { groups: ['x', 'y'], mode: 'all' }, notify: ['nope'] } },
+    ];
+    expect(() => parse(c)).toThrow(/rules\[0\]: an approve rule needs reviewers[\s\S]*rules\[1\]\.approval: has no effect with action "block"[\s\S]*rules\[2\]\.approval\.quorum: is 1, but mode "all" needs one approval from each of 2 groups[\s\S]*rules\[2\]\.approval\.notify\[0\]: unknown notify target "nope"/);
   });
 
   it('derives publicUrl from listen.http, mapping wildcard and IPv6 addresses', () => {
