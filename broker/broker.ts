@@ -10,6 +10,7 @@ import { AnalysisCache, initAnalyzer } from './analysis/index.js';
 import { ApprovalService } from './approvals/approval-service.js';
 import { openApprovalsDb } from './approvals/approvals-store.js';
 import { EventBus } from './approvals/event-bus.js';
+import { Notifier, ruleTargetsFromRules } from './approvals/notify/index.js';
 import type { AirlockConfig, IssuerConfig } from './config/types.js';
 import { startDevProvider, type DevProvider } from './identity/dev-provider.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
@@ -71,6 +72,26 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     const abandoned = await approvals.recover();
     if (abandoned > 0) log.warn('approval requests left pending by the previous run were marked abandoned', { count: abandoned });
     cleanups.push(async () => approvals.stop());
+    if (config.approvals.notify.length > 0) {
+      const notifier = new Notifier({
+        targets: config.approvals.notify,
+        ruleTargets: ruleTargetsFromRules(config.rules),
+        // Recorded in the audit journal: a reviewer who was never told is part of the story.
+        onFailure: (f) => {
+          log.warn('notification failed', { ...f });
+          try {
+            store.append({ type: 'notify.failed', sessionId: '-', ...f });
+          } catch (e) {
+            log.error('recording a failed notification failed', { error: (e as Error).message });
+          }
+        },
+      });
+      const unsubscribe = events.subscribe((e) => notifier.handle(e));
+      cleanups.push(async () => {
+        unsubscribe();
+        await notifier.close();
+      });
+    }
     const ctx: BrokerContext = {
       config,
       verifier,

@@ -11,6 +11,8 @@ import type { ActiveSessions } from '../proxy/active-sessions.js';
 import type { RecordStore } from '../recording/record-store.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
+import { attachEventsSocket } from './events-socket.js';
+import { approvalPages } from './pages/index.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { connectionRoutes } from './routes/connections.js';
 import { devRoutes } from './routes/dev.js';
@@ -41,5 +43,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes(deps));
   await app.register(devRoutes(deps));
   await app.register(approvalRoutes(deps));
+  await app.register(approvalPages(deps));
+  attachEventsSocket(app, deps);
   return app;
 }

@@ -51,7 +51,7 @@ export interface HoldHost {
   /** Resolves when the client cancels (CancelRequest) or the session ends. */
   readonly interrupted: Promise<'cancelled' | 'ended'>;
   /** Records something about the hold before it happens (dry run, request); throws if it cannot. */
-  record(type: ApprovalEventRecord['type'], data: Record<string, unknown>): void;
+  record(type: ApprovalEventRecord['type'], data: Omit<ApprovalEventRecord, 'type' | 'seq' | 'at' | 'sessionId'>): void;
 }
 
 export type HoldOutcome =

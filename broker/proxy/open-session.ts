@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { ConnectionConfig } from '../config/types.js';
 import type { Principal } from '../identity/types.js';
 import { principalLabel } from '../identity/types.js';
+import { personRef } from '../approvals/review-rules.js';
 import * as bm from '../protocol/postgres/backend-messages.js';
 import type { SessionRecorder } from '../recording/session-recorder.js';
 import type { BrokerContext } from './broker-context.js';
@@ -66,6 +67,7 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
   const gate = new StatementGate(ctx.analysis, policy);
   gate.standardConformingStrings = upstream.parameters.get('standard_conforming_strings') !== 'off';
   const startedAt = new Date().toISOString();
+  const requester = personRef(principal);
   const session = new ProxySession({
     client: a.client,
     upstream: upstream.socket,
@@ -83,7 +85,15 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
       sessionId: a.sessionId,
       client: { address: a.remote, ...(a.startup.applicationName ? { applicationName: a.startup.applicationName } : {}) },
     },
+    onRefused: (sql, decision) => {
+      ctx.events.publish({
+        type: 'statement.blocked',
+        at: new Date().toISOString(),
+        statement: { sessionId: a.sessionId, connection: connection.name, requester, sql, rule: decision.rule, explanation: decision.explanation },
+      });
+    },
     onClose: (reason) => {
+      ctx.events.publish({ type: 'session.ended', at: new Date().toISOString(), session: { sessionId: a.sessionId, connection: connection.name, requester, reason } });
       ctx.cancels.unregister(keys.processId);
       ctx.sessions.remove(a.sessionId);
       try {
@@ -102,6 +112,7 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
   a.client.write(Buffer.concat(answer));
   session.start();
   a.client.resume();
+  ctx.events.publish({ type: 'session.started', at: startedAt, session: { sessionId: a.sessionId, connection: connection.name, requester } });
   ctx.log.info('session opened', { session: a.sessionId, connection: connection.name, who: principalLabel(principal), role });
   return session;
 }

@@ -54,6 +54,8 @@ export interface ProxySessionOptions {
   readonly onClose: (reason: string) => void;
   /** Approvals for statements an `approve` decision holds; without it they are refused. */
   readonly approvals?: HoldContext;
+  /** Told about every refused statement (after it is recorded), for the events stream. */
+  readonly onRefused?: (sql: string, decision: Decision) => void;
 }
 
 /** Messages queued behind a reading-rule change before the client socket is paused. */
@@ -527,8 +529,10 @@ export class ProxySession implements FrameSink, Releasable {
 
   /** Records the refusal, then has the database fail in its place (blocked-statements.ts). */
   private refuse(fields: NoticeFields, protocol: 'simple' | 'extended', sql: string, kinds: readonly string[], decision?: Decision): void {
-    this.opts.recorder.statement(protocol, sql, kinds, decision ?? { action: 'block', rule: 'airlock:protocol', explanation: fields.message, hint: fields.hint, statementIndex: 0 });
+    const d = decision ?? { action: 'block', rule: 'airlock:protocol', explanation: fields.message, hint: fields.hint, statementIndex: 0 };
+    this.opts.recorder.statement(protocol, sql, kinds, d);
     this.poison(fields, protocol);
+    this.opts.onRefused?.(sql, d);
   }
 
   private poison(fields: NoticeFields, protocol: 'simple' | 'extended'): void {

@@ -68,10 +68,29 @@ export interface ConnectionRefusedRecord extends Base {
 /** Approval events of a session: a dry run about to run, a request made, a request closed. */
 export interface ApprovalEventRecord extends Base {
   readonly type: 'approval.dry-run' | 'approval.requested' | 'approval.closed';
-  readonly [field: string]: unknown;
+  readonly approvalId?: string;
+  readonly text?: string;
+  readonly protocol?: 'simple' | 'extended';
+  readonly rules?: readonly string[];
+  readonly impact?: unknown;
+  readonly state?: string;
+  readonly reviewers?: readonly { readonly subject: string; readonly verdict: string }[];
 }
 
-export type AuditRecord = SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
+/** A webhook or Slack notification that could not be delivered after every attempt. */
+export interface NotifyFailedRecord extends Base {
+  readonly type: 'notify.failed';
+  /** The approval or access request the event was about (sessionId is that of its session, or "-"). */
+  readonly subject?: string;
+  readonly target: string;
+  readonly eventType: string;
+  readonly deliveryId: string;
+  readonly attempts: number;
+  readonly error: string;
+  readonly status?: number;
+}
+
+export type AuditRecord = NotifyFailedRecord | SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
 
 /** A record before the store assigns its position and time. */
 export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at'> : never) : never;

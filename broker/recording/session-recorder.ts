@@ -68,7 +68,7 @@ export class SessionRecorder {
   }
 
   /** An event of the session (approval requested, dry run, ...), written at once. */
-  event(type: ApprovalEventRecord['type'], data: Record<string, unknown>): void {
+  event(type: ApprovalEventRecord['type'], data: Omit<ApprovalEventRecord, 'type' | 'seq' | 'at' | 'sessionId'>): void {
     this.store.append({ ...data, type, sessionId: this.sessionId });
     this.store.flush();
   }

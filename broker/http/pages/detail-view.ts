@@ -2,7 +2,7 @@
 import { waitingFor } from '../../approvals/review-rules.js';
 import type { ApprovalRequest, Impact } from '../../approvals/types.js';
 import type { Principal } from '../../identity/types.js';
-import { cannotDecideReason, countdown, personFull, plural, stateBadge, when } from './format.js';
+import { cannotDecideReason, countdown, plural, stateBadge, when } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { highlightSql, highlightSqlExact } from './sql-highlight.js';
 
@@ -54,7 +54,7 @@ function decideCard(a: ApprovalRequest, viewer: Principal, canDecide: boolean, c
 function requestCard(a: ApprovalRequest): SafeHtml {
   const r = a.requester;
   return html`<section class="card"><h2>Request</h2><dl class="facts">
-<dt>Asked by</dt><dd>${personFull(r)}</dd>
+<dt>Asked by</dt><dd>${r.name ?? r.subject}${r.email !== undefined && r.email !== r.name ? html`<span class="sub">${r.email}</span>` : ''}</dd>
 <dt>Kind</dt><dd>${r.kind === 'human' ? 'person' : 'service account'}${r.groups.length > 0 ? html` · ${r.groups.join(', ')}` : ''}</dd>
 <dt>Client</dt><dd class="mono">${a.client.address}</dd>
 <dt>Application</dt><dd>${a.client.applicationName || '—'}</dd>
@@ -68,8 +68,8 @@ function requestCard(a: ApprovalRequest): SafeHtml {
 
 function decisionsCard(a: ApprovalRequest): SafeHtml {
   const list = a.decisions.map(
-    (d) => html`<div class="decision"><div>${stateBadge(d.verdict)} <strong>${personFull(d.reviewer)}</strong></div>
-<div class="meta"><span>${when(d.at)}</span><span>as ${d.asGroups.join(', ')}</span></div>
+    (d) => html`<div class="decision"><div><strong>${d.reviewer.name ?? d.reviewer.subject}</strong> ${stateBadge(d.verdict === 'approve' ? 'approved' : 'denied')}</div>
+<div class="meta">${d.reviewer.email ? html`<span>${d.reviewer.email}</span>` : ''}<span>${when(d.at)}</span><span>as ${d.asGroups.join(', ')}</span></div>
 ${d.comment ? html`<p class="comment">${d.comment}</p>` : ''}</div>`,
   );
   return html`<section class="card"><h2>Decisions</h2>${a.decisions.length > 0 ? list : html`<p class="meta">No decisions yet.</p>`}</section>`;

@@ -8,12 +8,6 @@ export function personLabel(p: PersonRef): string {
   return p.name ?? p.email ?? p.subject;
 }
 
-/** "alice <alice@example.com>" (escaped by the caller's template). */
-export function personFull(p: PersonRef): string {
-  const name = p.name ?? p.subject;
-  return p.email !== undefined && p.email !== name ? `${name} <${p.email}>` : name;
-}
-
 /** "5 min ago", "2 h ago", or the date — server-side, for lists. */
 export function ago(iso: string, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));

@@ -64,7 +64,11 @@ export function csrfRefusal(request: FastifyRequest, session: PageSession, token
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'cross-site';
   const origin = request.headers.origin;
-  if (origin !== undefined && !allowedOrigins.includes(origin)) return 'cross-site';
+  // Our own pages send `Referrer-Policy: no-referrer`, and with that policy browsers send
+  // `Origin: null` on form posts (Fetch, "serializing a request origin"). `null` is then only
+  // accepted together with Fetch Metadata saying same-origin, which a page elsewhere cannot fake.
+  const sameOriginNull = origin === 'null' && site === 'same-origin';
+  if (origin !== undefined && !sameOriginNull && !allowedOrigins.includes(origin)) return 'cross-site';
   if (token === undefined || !sameToken(token, session.csrf)) return 'bad-token';
   return undefined;
 }
@@ -79,8 +83,8 @@ const DEFAULT_RETURN = '/approvals';
 /**
  * A `returnTo` that stays on this site: a path starting with exactly one `/` (not `//host` or
  * `/\host`, which browsers treat as another host), no control characters, and — parsed against
- * a placeholder origin — still on that origin. Anything else becomes `/approvals` (OWASP
- * Unvalidated Redirects and Forwards Cheat Sheet).
+ * a placeholder origin — still on that origin and under `/approvals`. Anything else becomes
+ * `/approvals` (OWASP Unvalidated Redirects and Forwards Cheat Sheet).
  */
 export function safeReturnTo(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2000) return DEFAULT_RETURN;
@@ -95,5 +99,7 @@ export function safeReturnTo(value: unknown): string {
     return DEFAULT_RETURN;
   }
   if (parsed.origin !== base) return DEFAULT_RETURN;
+  // Only back into the approval pages: never to /auth/… (a sign-in loop) or the JSON API.
+  if (parsed.pathname !== '/approvals' && !parsed.pathname.startsWith('/approvals/')) return DEFAULT_RETURN;
   return `${parsed.pathname}${parsed.search}`;
 }

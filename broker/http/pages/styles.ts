@@ -45,8 +45,8 @@ ul.list a.row:hover{text-decoration:none;background:#f8fafc;border-radius:10px}
 .tag.wait{background:var(--grey-bg);color:var(--muted)}
 .badge{display:inline-block;font-size:.75rem;font-weight:700;text-transform:uppercase;letter-spacing:.04em;padding:.2rem .55rem;border-radius:999px;text-align:center}
 .badge.pending{background:var(--warn-bg);color:var(--warn)}
-.badge.approved,.badge.approve{background:var(--ok-bg);color:var(--ok)}
-.badge.denied,.badge.deny{background:var(--bad-bg);color:var(--bad)}
+.badge.approved{background:var(--ok-bg);color:var(--ok)}
+.badge.denied{background:var(--bad-bg);color:var(--bad)}
 .badge.expired,.badge.cancelled,.badge.abandoned{background:var(--grey-bg);color:var(--muted)}
 .empty{padding:2.5rem;text-align:center;color:var(--muted);background:var(--card);border:1px dashed var(--line);border-radius:10px}
 .grid{display:grid;grid-template-columns:minmax(0,1fr) 330px;gap:1rem;align-items:start}
@@ -74,6 +74,9 @@ ul.notes{margin:.6rem 0 0;padding-left:1.2rem;color:var(--muted);font-size:.9rem
 .rule strong{font-family:var(--mono);font-size:.9rem}
 .rule p{margin:.2rem 0;color:var(--ink)}
 .chips{display:flex;gap:.35rem;flex-wrap:wrap}
+.card .chips{margin-top:.8rem}
+.card .chips:first-child{margin-top:0}
+dd .sub{display:block;color:var(--muted);font-size:.88em}
 .chip{background:var(--grey-bg);border-radius:6px;padding:.05rem .5rem;font-size:.82rem}
 .decision{border-top:1px solid var(--line);padding:.7rem 0}.decision:first-of-type{border-top:0;padding-top:0}
 .decision .comment{white-space:pre-wrap;overflow-wrap:anywhere;margin:.35rem 0 0;background:#f6f8fa;border-radius:6px;padding:.5rem .7rem}
