@@ -71,7 +71,6 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     const approvals = new ApprovalService(approvalsDb, events, config.publicUrl);
     const abandoned = await approvals.recover();
     if (abandoned > 0) log.warn('approval requests left pending by the previous run were marked abandoned', { count: abandoned });
-    cleanups.push(async () => approvals.stop());
     if (config.approvals.notify.length > 0) {
       const notifier = new Notifier({
         targets: config.approvals.notify,
@@ -133,7 +132,9 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
       approvals,
       events,
       async close() {
-        sessions.closeAll('broker shutting down');
+        // Held statements are abandoned first, so none can be approved while sessions close.
+        await approvals.stop().catch((e: unknown) => log.error('abandoning pending approvals failed', { error: String(e) }));
+        sessions.closeAll('the broker is shutting down');
         await runCleanups(cleanups);
       },
     };

@@ -170,8 +170,22 @@ export class ApprovalService {
     });
   }
 
-  /** Stops the timers (the broker is stopping); pending requests are abandoned at the next start. */
-  stop(): void {
+  /**
+   * The broker is stopping: pending requests are marked abandoned (their sessions are about to
+   * close, so nothing they hold can run) and their waiters told. After a crash, `recover()`
+   * does the same at the next start.
+   */
+  async stop(): Promise<void> {
+    const pending = this.list({ state: 'pending', limit: Number.MAX_SAFE_INTEGER });
+    for (const a of pending) {
+      await this.serial(async () => {
+        const current = this.get(a.id);
+        if (!current || current.state !== 'pending') return;
+        const next: ApprovalRequest = { ...current, state: 'abandoned', closedAt: this.iso(), reason: 'the broker stopped while the statement waited; it was not run' };
+        await this.replace(next);
+        this.settle(next);
+      });
+    }
     for (const w of this.waiters.values()) clearTimeout(w.timer);
   }
 

@@ -158,7 +158,8 @@ export async function holdForApproval(t: HoldTarget, host: HoldHost, ctx: HoldCo
     ? await ctx.service.cancel(req.id, first === 'cancelled' ? 'the client cancelled the statement' : 'the client disconnected').then((c) => c ?? ctx.service.get(req.id))
     : first;
   if (first === 'ended' && closed?.state !== 'approved') return { kind: 'ended' };
-  if (!closed) return { kind: 'ended' };
+  // Abandoned: the broker is stopping and ends the session itself, telling the client (terminate()).
+  if (!closed || closed.state === 'abandoned') return { kind: 'ended' };
   host.record('approval.closed', { approvalId: closed.id, state: closed.state, reviewers: closed.decisions.map((d) => ({ subject: d.reviewer.subject, verdict: d.verdict })) });
   const base = { ...t.decision, rule: requirements[0]!.rule };
   switch (closed.state) {

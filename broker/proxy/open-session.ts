@@ -104,7 +104,7 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
     },
   });
   ctx.cancels.onCancel(keys.processId, () => session.cancelHeld());
-  ctx.sessions.add({ id: a.sessionId, connection: connection.name, principal, startedAt, close: (r) => session.close(r) });
+  ctx.sessions.add({ id: a.sessionId, connection: connection.name, principal, startedAt, close: (r) => session.terminate(r) });
 
   const answer: Buffer[] = [bm.authenticationOk()];
   for (const [name, value] of upstream.parameters) answer.push(bm.parameterStatus(name, value));

@@ -76,6 +76,7 @@ export class ProxySession implements FrameSink, Releasable {
   private unitsSent = 0;
   private decoding: TextDecoding;
   private closed = false;
+  private terminating = false;
   /** Messages pipelined behind a statement that can change how text is read wait here. */
   private readonly barrier = new ReadingBarrier();
   /** Corks on the upstream socket not yet released, and whether a release is queued. */
@@ -157,9 +158,27 @@ export class ProxySession implements FrameSink, Releasable {
     this.close(reason);
   }
 
+  /**
+   * The broker ends the session (shutdown): like PostgreSQL's own shutdown, the client gets
+   * FATAL 57P01 first, saying whether a statement waiting for approval was dropped.
+   */
+  terminate(reason: string): void {
+    if (this.closed) return;
+    this.terminating = true;
+    const held = this.held?.started ? '; the statement waiting for approval was not run' : '';
+    this.relay.flush();
+    this.client.write(bm.errorResponse({ severity: 'FATAL', code: '57P01', message: `Airlock: ${reason}${held}`, hint: 'Reconnect and send it again.' }));
+    this.close(reason);
+  }
+
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.held?.started && !this.client.destroyed && !this.terminating) {
+      // The client is waiting for a result that will not come: say why before hanging up.
+      this.relay.flush();
+      this.client.write(bm.errorResponse({ severity: 'FATAL', code: '57P01', message: `Airlock: ${reason}; the statement waiting for approval was not run`, hint: 'Reconnect and send it again.' }));
+    }
     this.interrupt?.('ended');
     this.client.end();
     this.upstream.end();

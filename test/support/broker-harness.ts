@@ -31,6 +31,8 @@ export interface TestBrokerOptions {
   readonly upstreamTls?: string;
   /** YAML body of the `approvals:` section (indented two spaces); `store: memory` is always set. */
   readonly approvals?: string;
+  /** Keep approvals in this file instead of memory (restart tests). */
+  readonly approvalsFile?: string;
   /** Extra dev users, YAML list items like `      - { name: dave, ... }`. */
   readonly extraUsers?: string;
 }
@@ -96,7 +98,7 @@ ${opts.extraConnections ?? ''}
 rules:
 ${opts.rules ?? DEFAULT_RULES}
 approvals:
-  store: memory
+${opts.approvalsFile ? `  store: file\n  file: ${JSON.stringify(opts.approvalsFile)}` : '  store: memory'}
 ${opts.approvals ?? DEFAULT_APPROVALS}
 recording: { store: memory }
 `;
