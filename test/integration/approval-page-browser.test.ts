@@ -1,0 +1,113 @@
+/**
+ * The approval page in a real browser (Debian's chromium driven by playwright-core): bob signs
+ * in at the development provider's real login page, watches a new request arrive in his inbox
+ * without a reload, opens it, and approves it with a comment; the held statement's outcome
+ * resolves `approved`. Screenshots for the README are written to docs/images/.
+ *
+ * The request is made by `createRequest`, which can be swapped for one that holds a real
+ * client's statement in the proxy.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { createPendingRequest, type CreatePendingRequest } from '../support/pending-approval.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`approval-page-browser: skipped, ${CHROMIUM} does not exist (apt-get install -y chromium)`);
+
+const IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
+const createRequest: CreatePendingRequest = createPendingRequest;
+
+describe.skipIf(!hasChromium)('approval page in a browser', () => {
+  let b: TestBroker;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    b = await startTestBroker();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await b?.[Symbol.asyncDispose]();
+  });
+
+  it('bob signs in, sees a new request arrive live, and approves it with a comment', { timeout: 90_000 }, async () => {
+    mkdirSync(IMAGES, { recursive: true });
+    // Something already waiting when the page loads.
+    await createRequest(b, {
+      sql: "UPDATE orders SET status = 'cancelled', updated_at = now() WHERE status = 'pending' AND created_at < now() - interval '90 days'",
+      applicationName: 'claude-code',
+      impact: {
+        method: 'measured',
+        rowsReported: 1284,
+        rowsChanged: 2568,
+        tables: [
+          { table: 'public.orders', inserted: 0, updated: 1284, deleted: 0 },
+          { table: 'public.order_events', inserted: 1284, updated: 0, deleted: 0 },
+        ],
+        notes: ['a trigger wrote to public.order_events'],
+        durationMs: 38,
+      },
+      requirements: [{ rule: 'review-bulk-updates', explanation: 'rule "review-bulk-updates" (approve): an update of more than 1000 rows', groups: ['dba'], mode: 'any', quorum: 1 }],
+    });
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    const cspErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') cspErrors.push(m.text());
+    });
+    let documents = 0;
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) documents++;
+    });
+
+    const base = b.broker.httpUrl;
+    await page.goto(`${base}/approvals`);
+    // The development provider's own login page.
+    await page.waitForURL((u) => u.pathname.startsWith('/interaction/'));
+    expect(page.url().startsWith(b.broker.devProvider!.issuer)).toBe(true);
+    await page.locator('button[name="user"][value="bob"]').click();
+    await page.waitForURL(`${base}/approvals`);
+    await expect.poll(() => page.locator('#live').getAttribute('class')).toContain('on');
+    const loadedDocuments = documents;
+
+    const sql = "DELETE FROM audit_me WHERE created_at < now() - interval '30 days' AND kind = 'debug'";
+    const { request, outcome } = await createRequest(b, { sql });
+    const row = page.locator(`#row-${request.id}`);
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(documents).toBe(loadedDocuments);
+    expect(await page.locator('#inbox > li').count()).toBe(2);
+    expect(await page.locator('#inbox > li').first().getAttribute('id')).toBe(`row-${request.id}`);
+    expect(await page.locator('#pending-count').textContent()).toBe('2');
+    await page.waitForTimeout(4500); // let the "new row" highlight fade before the screenshot
+    await page.screenshot({ path: `${IMAGES}approval-inbox.png` });
+
+    await row.locator('a').click();
+    await page.waitForURL(`${base}/approvals/${request.id}`);
+    await expect.poll(() => page.locator('pre.sql .k').first().textContent()).toBe('DELETE');
+    expect(await page.locator('pre.sql .s').first().textContent()).toBe("'30 days'");
+    expect(await page.locator('table').textContent()).toContain('public.audit_me');
+    expect(await page.locator('.countdown').first().textContent()).toMatch(/^expires in \d+m \d\ds$/);
+    await page.locator('textarea[name="comment"]').fill('Checked: only debug rows older than 30 days. Go ahead.');
+    await page.screenshot({ path: `${IMAGES}approval-detail.png`, fullPage: true });
+
+    await page.locator('button[value="approve"]').click();
+    const closed = await outcome;
+    expect(closed.state).toBe('approved');
+    expect(closed.decisions).toHaveLength(1);
+    expect(closed.decisions[0]?.reviewer.subject).toBe('bob');
+    expect(closed.decisions[0]?.comment).toBe('Checked: only debug rows older than 30 days. Go ahead.');
+    await page.waitForURL(`${base}/approvals/${request.id}`);
+    expect(await page.locator('.flash.ok').textContent()).toContain('You approved this request');
+    expect(cspErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
+    await context.close();
+  });
+});
