@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { AnalysisCache, initAnalyzer } from './analysis/index.js';
+import { AccessService } from './approvals/access-service.js';
 import { ApprovalService } from './approvals/approval-service.js';
 import { openApprovalsDb } from './approvals/approvals-store.js';
 import { EventBus } from './approvals/event-bus.js';
@@ -44,6 +45,7 @@ export interface RunningBroker {
   readonly verifier: TokenVerifier;
   readonly sessions: ActiveSessions;
   readonly approvals: ApprovalService;
+  readonly access: AccessService;
   readonly events: EventBus;
   close(): Promise<void>;
 }
@@ -69,6 +71,18 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     const events = new EventBus((e) => log.error('an event listener failed', { error: String(e) }));
     const approvalsDb = await openApprovalsDb(config.approvals.store, config.approvals.file);
     const approvals = new ApprovalService(approvalsDb, events, config.publicUrl);
+    const access = new AccessService(approvalsDb, events, config.approvals.access, config.connections, config.publicUrl);
+    await access.start();
+    cleanups.push(async () => access.stop());
+    // Grants that begin or end re-apply the rules of the requester's open sessions on that connection.
+    events.subscribe((e) => {
+      if (e.type !== 'access.decided') return;
+      for (const s of sessions.list()) {
+        if (s.connection === e.access.connection && s.principal.subject === e.access.requester.subject && s.principal.issuer === e.access.requester.issuer) {
+          s.regroup(access.grantedGroups(s.principal, s.connection));
+        }
+      }
+    });
     const abandoned = await approvals.recover();
     if (abandoned > 0) log.warn('approval requests left pending by the previous run were marked abandoned', { count: abandoned });
     if (config.approvals.notify.length > 0) {
@@ -100,6 +114,7 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
       cancels: new CancelRegistry(),
       sessions,
       approvals,
+      access,
       events,
       release: new ReleaseBatch(store),
       tls: config.listen.postgres.tls
@@ -115,7 +130,7 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     cleanups.push(() => closeServer(pgServer));
     const pgPort = (pgServer.address() as AddressInfo).port;
 
-    const app = await buildApp({ config, verifier, store, sessions, approvals, events, devProvider, version: VERSION });
+    const app = await buildApp({ config, verifier, store, sessions, approvals, access, events, devProvider, version: VERSION });
     await app.listen({ host: config.listen.http.host, port: config.listen.http.port });
     cleanups.push(() => app.close());
     const httpPort = (app.server.address() as AddressInfo).port;
@@ -130,6 +145,7 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
       verifier,
       sessions,
       approvals,
+      access,
       events,
       async close() {
         // Held statements are abandoned first, so none can be approved while sessions close.

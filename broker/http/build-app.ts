@@ -2,6 +2,7 @@
  * The broker's HTTP side as an unstarted fastify instance: `main` listens, tests `inject()`.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { AccessService } from '../approvals/access-service.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import type { EventBus } from '../approvals/event-bus.js';
 import type { AirlockConfig } from '../config/types.js';
@@ -13,6 +14,7 @@ import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
 import { attachEventsSocket } from './events-socket.js';
 import { approvalPages } from './pages/index.js';
+import { accessRoutes } from './routes/access.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { connectionRoutes } from './routes/connections.js';
 import { devRoutes } from './routes/dev.js';
@@ -25,6 +27,7 @@ export interface AppDeps {
   readonly store: RecordStore;
   readonly sessions: ActiveSessions;
   readonly approvals: ApprovalService;
+  readonly access: AccessService;
   readonly events: EventBus;
   readonly devProvider?: DevProvider | undefined;
   readonly version: string;
@@ -43,6 +46,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(sessionRoutes(deps));
   await app.register(devRoutes(deps));
   await app.register(approvalRoutes(deps));
+  await app.register(accessRoutes(deps));
   await app.register(approvalPages(deps));
   attachEventsSocket(app, deps);
   return app;

@@ -7,6 +7,8 @@ export interface ActiveSession {
   readonly principal: Principal;
   readonly startedAt: string;
   close(reason: string): void;
+  /** Re-applies the rules with the principal's token groups plus `granted` (access grants changed). */
+  regroup(granted: readonly string[]): void;
 }
 
 export class ActiveSessions {

@@ -1,6 +1,7 @@
 /** Everything a client connection needs from the running broker, injected (tests build their own). */
 import type { SecureContext } from 'node:tls';
 import type { AnalysisCache } from '../analysis/index.js';
+import type { AccessService } from '../approvals/access-service.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import type { EventBus } from '../approvals/event-bus.js';
 import type { AirlockConfig } from '../config/types.js';
@@ -21,6 +22,7 @@ export interface BrokerContext {
   readonly cancels: CancelRegistry;
   readonly sessions: ActiveSessions;
   readonly approvals: ApprovalService;
+  readonly access: AccessService;
   readonly events: EventBus;
   /** One journal write per event-loop turn before forwarded messages are released. */
   readonly release: ReleaseBatch;

@@ -18,6 +18,7 @@ import { StartupReader } from '../protocol/postgres/startup.js';
 import { SessionRecorder } from '../recording/session-recorder.js';
 import type { BrokerContext } from './broker-context.js';
 import { forwardCancel } from './cancel-forward.js';
+import { withGroups } from './session-groups.js';
 import { readStartupPacket, readTypedMessage } from './client-io.js';
 import { openSession } from './open-session.js';
 import { checkStartupParams } from './startup-params.js';
@@ -52,16 +53,18 @@ export async function handleClient(raw: Socket, ctx: BrokerContext): Promise<voi
     if (refusesCleartextToken(remote, tls !== undefined, ctx.config.listen.postgres.allowCleartextWithoutTls)) {
       throw new AirlockError('BRK_ERR_CLEARTEXT_REFUSED');
     }
-    const principal = await authenticate(socket, rest, ctx);
-    attempt.subject = principal.subject;
+    const authenticated = await authenticate(socket, rest, ctx);
+    attempt.subject = authenticated.subject;
     const connection = ctx.config.connections.get(connectionName);
     if (!connection) throw new AirlockError('BRK_ERR_CONNECTION_UNKNOWN', `"${connectionName}"`);
+    // Active access grants add groups on this connection for as long as they run.
+    const principal = withGroups(authenticated, ctx.access.grantedGroups(authenticated, connection.name));
     if (!principal.groups.some((g) => connection.allowGroups.includes(g))) {
       throw new AirlockError('BRK_ERR_CONNECTION_FORBIDDEN', `"${connection.name}"`);
     }
     const sessionId = randomUUID();
     const recorder = new SessionRecorder(ctx.store, sessionId, ctx.config.recording.recordParameters);
-    await openSession({ ctx, client: socket, principal, connection, startup, recorder, sessionId, remote, tls: tls !== undefined });
+    await openSession({ ctx, client: socket, principal, tokenPrincipal: authenticated, connection, startup, recorder, sessionId, remote, tls: tls !== undefined });
   } catch (e) {
     rejectClient(socket, e, ctx, remote);
     recordRefusal(e, ctx, remote, attempt);

@@ -30,6 +30,13 @@ export class ExtendedQueryState {
     if (name === '' || !this.statements.has(name)) this.statements.set(name, paramTypes?.length ? { sql, gate, paramTypes } : { sql, gate });
   }
 
+  /** Judges every prepared statement and bound portal again (the session's rules changed). */
+  rejudge(check: (sql: string) => GateResult): void {
+    const again = (st: PreparedStatement): PreparedStatement => ({ ...st, gate: check(st.sql), fragment: undefined });
+    for (const [name, st] of this.statements) this.statements.set(name, again(st));
+    for (const [name, p] of this.portals) this.portals.set(name, { ...p, statement: again(p.statement) });
+  }
+
   statement(name: string): PreparedStatement | undefined {
     return this.statements.get(name);
   }

@@ -14,6 +14,7 @@ import type { BrokerContext } from './broker-context.js';
 import { connectUpstream } from './upstream/connect-upstream.js';
 import { ProxySession } from './proxy-session.js';
 import { StatementGate } from './statement-gate.js';
+import { withGroups } from './session-groups.js';
 import type { ClientStartup } from './startup-params.js';
 
 export interface OpenSessionArgs {
@@ -27,6 +28,8 @@ export interface OpenSessionArgs {
   readonly remote: string;
   readonly tls: boolean;
   readonly via?: 'postgres' | 'tunnel';
+  /** The principal as its token says, before access grants added groups. */
+  readonly tokenPrincipal?: Principal;
 }
 
 export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
@@ -104,7 +107,17 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
     },
   });
   ctx.cancels.onCancel(keys.processId, () => session.cancelHeld());
-  ctx.sessions.add({ id: a.sessionId, connection: connection.name, principal, startedAt, close: (r) => session.terminate(r) });
+  ctx.sessions.add({
+    id: a.sessionId,
+    connection: connection.name,
+    principal,
+    startedAt,
+    close: (r) => session.terminate(r),
+    regroup: (granted) => {
+      const p = withGroups(a.tokenPrincipal ?? principal, granted);
+      session.setPolicy(ctx.policy.forSession({ connection: connection.name, principal: p }, connection, role !== undefined));
+    },
+  });
 
   const answer: Buffer[] = [bm.authenticationOk()];
   for (const [name, value] of upstream.parameters) answer.push(bm.parameterStatus(name, value));

@@ -11,6 +11,7 @@ import type { Socket } from 'node:net';
 import { AirlockError, isAirlockError } from '../errors/airlock-error.js';
 import type { Logger } from '../log.js';
 import type { Decision } from '../policy/decision.js';
+import type { SessionPolicy } from '../policy/policy-engine.js';
 import {
   backendMessages as bm,
   decodingFor,
@@ -124,6 +125,12 @@ export class ProxySession implements FrameSink, Releasable {
     this.upstream.on('close', () => this.close('database closed the connection'));
     this.upstream.on('error', (e) => this.close(`database socket error: ${e.message}`));
     this.relay.start();
+  }
+
+  /** The caller's groups changed mid-session (an access grant): new rules from the next statement on. */
+  setPolicy(policy: SessionPolicy): void {
+    this.opts.gate.setPolicy(policy);
+    this.extended.rejudge((sql) => this.opts.gate.check(sql));
   }
 
   /** Called by the relay when the session's reading rules change (ParameterStatus). */

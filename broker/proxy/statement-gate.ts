@@ -101,14 +101,20 @@ const ESCAPE_STRINGS: Decision = {
 export class StatementGate {
   private readonly prepared = new Map<string, StatementSummary>();
   /** Results that depend only on the analysis and this session's rules, reused for repeated text. */
-  private readonly results = new WeakMap<Analysis, GateResult>();
+  private results = new WeakMap<Analysis, GateResult>();
   /** `standard_conforming_strings = off` makes backslashes escape quotes, which our parser does not model. */
   standardConformingStrings = true;
 
   constructor(
     private readonly cache: AnalysisCache,
-    private readonly policy: SessionPolicy,
+    private policy: SessionPolicy,
   ) {}
+
+  /** The session's rules changed (an access grant began or ended): forget decisions made under the old ones. */
+  setPolicy(policy: SessionPolicy): void {
+    this.policy = policy;
+    this.results = new WeakMap();
+  }
 
   check(sql: string): GateResult {
     const analysis = this.cache.analyze(sql);

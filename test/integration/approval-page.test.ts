@@ -285,9 +285,9 @@ describe('SQL highlighter', () => {
 
 describe('approval page: no issuer', () => {
   it('says sign-in is not configured', async () => {
-    const { config, verifier, store, sessions, approvals, events } = b.broker;
+    const { config, verifier, store, sessions, approvals, access, events } = b.broker;
     const app = Fastify();
-    await app.register(approvalPages({ config, verifier, store, sessions, approvals, events, devProvider: undefined, version: 'test' }));
+    await app.register(approvalPages({ config, verifier, store, sessions, approvals, access, events, devProvider: undefined, version: 'test' }));
     for (const url of ['/approvals', '/auth/login']) {
       const res = await app.inject({ url });
       expect(res.statusCode).toBe(503);

@@ -18,6 +18,7 @@ beforeAll(async () => {
     store: b.store,
     sessions: b.broker.sessions,
     approvals: b.broker.approvals,
+    access: b.broker.access,
     events: b.broker.events,
     devProvider: b.broker.devProvider,
     version: 'test',
@@ -93,7 +94,8 @@ describe('HTTP API', () => {
   });
 
   it('refuses dev tokens when the dev provider is not running', async () => {
-    const noDev = await buildApp({ config: b.broker.config, verifier: b.broker.verifier, store: b.store, sessions: b.broker.sessions, approvals: b.broker.approvals, events: b.broker.events, version: 'test' });
+    const noDev = await buildApp({ config: b.broker.config, verifier: b.broker.verifier, store: b.store, sessions: b.broker.sessions, approvals: b.broker.approvals,
+    access: b.broker.access, events: b.broker.events, version: 'test' });
     const res = await noDev.inject({ method: 'POST', url: '/v1/dev/token', payload: { user: 'alice' }, remoteAddress: '127.0.0.1' });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('BRK_ERR_DEV_PROVIDER_OFF');
