@@ -5,7 +5,8 @@
 import type { ConnectionConfig, RuleConfig } from '../config/types.js';
 import type { Analysis, StatementSummary } from '../analysis/types.js';
 import { checkBuiltIns } from './built-in-rules.js';
-import { moreSevere, type Decision } from './decision.js';
+import type { ReviewerRequirement } from '../approvals/types.js';
+import { moreSevere, type ApprovalDemand, type Decision } from './decision.js';
 import { NO_APPROVAL_DEFAULTS, RuleDefinition, type ApprovalDefaults, type EvaluationContext } from './rule-definition.js';
 
 export class PolicyEngine {
@@ -31,6 +32,27 @@ export class SessionPolicy {
     private readonly roleLocked: boolean,
     private readonly approvals: ApprovalDefaults = NO_APPROVAL_DEFAULTS,
   ) {}
+
+  /** Approve rules that name tables: writes in this session are measured to find indirect ones. */
+  get measuresWrites(): boolean {
+    return this.rules.some((r) => r.reachesTables);
+  }
+
+  /**
+   * Requirements of approve rules that a statement meets once the tables a dry run saw written
+   * count as its own (`measured` undefined: the writes could not be measured).
+   */
+  indirectRequirements(statements: readonly StatementSummary[], measured: readonly string[] | undefined): ReviewerRequirement[] {
+    const out: ReviewerRequirement[] = [];
+    for (const rule of this.rules) {
+      if (!rule.reachesTables || !rule.approval) continue;
+      const s = statements.find((x) => rule.matchesReached(x, measured));
+      if (!s) continue;
+      const how = measured === undefined ? 'the tables it writes could not be measured' : `it writes ${measured.join(', ')} (measured, including cascades, triggers and functions)`;
+      out.push(...approvalOf(rule.approval, `rule "${rule.name}" (approve): ${how}`).requirements);
+    }
+    return out;
+  }
 
   decide(analysis: Analysis): Decision {
     let d = this.memo.get(analysis);
@@ -68,7 +90,7 @@ export class SessionPolicy {
         explanation,
         hint: rule.hint,
         statementIndex: index,
-        ...(rule.approval ? { approval: { requirements: [{ ...rule.approval, explanation }], expiresInSeconds: rule.approval.expiresInSeconds } } : {}),
+        ...(rule.approval ? { approval: approvalOf(rule.approval, explanation) } : {}),
       };
       best = best ? moreSevere(best, d) : d;
       if (best.action === 'block') break;
@@ -104,4 +126,9 @@ export class SessionPolicy {
         : {}),
     };
   }
+}
+
+function approvalOf(a: NonNullable<RuleDefinition['approval']>, explanation: string): ApprovalDemand {
+  const { expiresInSeconds, ...requirement } = a;
+  return { requirements: [{ ...requirement, explanation }], expiresInSeconds };
 }

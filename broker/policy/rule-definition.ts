@@ -53,6 +53,28 @@ export class RuleDefinition {
     return true;
   }
 
+  /** An approve rule naming tables: it also catches writes that reach them indirectly (measured). */
+  get reachesTables(): boolean {
+    return this.action === 'approve' && (this.tables !== undefined || this.tablesWritten !== undefined);
+  }
+
+  /**
+   * Whether the rule matches `s` once the tables a dry run saw written are counted as written
+   * by `s` (cascades, triggers, functions, views). `measured` undefined: nothing could be
+   * measured, so the table conditions are taken as met (fail closed).
+   */
+  matchesReached(s: StatementSummary, measured: readonly string[] | undefined): boolean {
+    if (measured === undefined) {
+      return this.matches({ ...s, tablesWritten: [...s.tablesWritten, ...this.tableSources()] });
+    }
+    return this.matches({ ...s, tablesWritten: [...s.tablesWritten, ...measured] });
+  }
+
+  /** A name every table pattern of the rule matches (for the unmeasurable case). */
+  private tableSources(): string[] {
+    return [...(this.cfg.match.tablesWritten ?? []), ...(this.cfg.match.tables ?? [])].map((g) => g.replace(/\*/g, 'x'));
+  }
+
   /** Every condition given must hold; a list matches when any of its entries does. */
   matches(s: StatementSummary): boolean {
     const m = this.cfg.match;

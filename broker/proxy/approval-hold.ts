@@ -39,6 +39,8 @@ export interface HoldTarget extends DryRunTarget {
   readonly midBatch: boolean;
   /** Why parameters are unknown (a portal bound in an earlier batch), if they are. */
   readonly unknownParameters?: string;
+  /** Approve rules met through the tables a dry run saw written (undefined: not measurable). */
+  readonly indirect: (measured: readonly string[] | undefined) => ReviewerRequirement[];
 }
 
 /** What the session provides while it holds. */
@@ -48,8 +50,12 @@ export interface HoldHost {
   /** Runs the broker's own units on the session's database connection. */
   runSide(units: readonly Buffer[][]): Promise<UnitResult[]>;
   notice(fields: NoticeFields): void;
-  /** Resolves when the client cancels (CancelRequest) or the session ends. */
+  /** Resolves when the client cancels (CancelRequest) while the request waits, or the session ends. */
   readonly interrupted: Promise<'cancelled' | 'ended'>;
+  /** The client cancelled while the impact was being measured (the cancel went to the database). */
+  cancelledWhileMeasuring(): boolean;
+  /** The hold moves from measuring to waiting for reviewers: cancels now withdraw the request. */
+  waiting(): void;
   /** Records something about the hold before it happens (dry run, request); throws if it cannot. */
   record(type: ApprovalEventRecord['type'], data: Omit<ApprovalEventRecord, 'type' | 'seq' | 'at' | 'sessionId'>): void;
 }
@@ -86,8 +92,9 @@ async function measure(t: HoldTarget, host: HoldHost, ctx: HoldContext): Promise
     return readImpact(plan, await host.runSide(plan.units), t.statements, elapsed());
   }
   const why = obstacle ? `no dry run: ${obstacle}` : 'no dry run: dry runs are turned off (approvals.dryRun.enabled)';
-  if (!estimable(t.statements)) return unavailable(why);
-  const est = readEstimate(await host.runSide(planEstimate(t)), t.statements, elapsed());
+  const estimate = estimable(t.statements) ? planEstimate(t) : undefined;
+  if (!estimate) return unavailable(why);
+  const est = readEstimate(await host.runSide(estimate), t.statements, elapsed());
   return { ...est, notes: [why, ...est.notes] };
 }
 
@@ -121,6 +128,19 @@ export async function holdForApproval(t: HoldTarget, host: HoldHost, ctx: HoldCo
   const demand = t.decision.approval;
   const impact = await Promise.race([measure(t, host, ctx), host.interrupted.then(() => undefined)]);
   if (impact === undefined) return { kind: 'ended' };
+  if (host.cancelledWhileMeasuring()) {
+    return {
+      kind: 'refuse',
+      decision: { ...t.decision, action: 'block', explanation: 'cancelled by the client while its impact was being measured' },
+      fields: { severity: 'ERROR', code: '57014', message: 'canceling statement due to user request', detail: 'Airlock was measuring the statement\'s impact; it did not run.' },
+    };
+  }
+  if (t.decision.action === 'allow') {
+    // Allowed as written; held only to see which tables it really writes.
+    const requirements = t.indirect(impact.method === 'measured' ? impact.tables.map((x) => x.table) : undefined);
+    if (requirements.length === 0) return { kind: 'run', decision: t.decision };
+    return ask(t, host, ctx, requirements, impact, ctx.config.expiresInSeconds, { ...t.decision, action: 'approve', rule: requirements[0]!.rule, explanation: requirements[0]!.explanation });
+  }
   const requirements = applicable(demand?.requirements ?? [], impact);
   if (requirements.length === 0 && demand && demand.requirements.length > 0) {
     const first = demand.requirements[0]!;
@@ -133,6 +153,11 @@ export async function holdForApproval(t: HoldTarget, host: HoldHost, ctx: HoldCo
       },
     };
   }
+  return ask(t, host, ctx, requirements, impact, demand?.expiresInSeconds ?? ctx.config.expiresInSeconds, t.decision);
+}
+
+/** Makes the request, tells the client, waits, and turns the outcome into run or refuse. */
+async function ask(t: HoldTarget, host: HoldHost, ctx: HoldContext, requirements: ReviewerRequirement[], impact: Impact, expiresInSeconds: number, decision: Decision): Promise<HoldOutcome> {
   const binding = bindingOf(ctx.sessionId, t);
   const pending = await ctx.service.request({
     requester: ctx.principal,
@@ -142,9 +167,10 @@ export async function holdForApproval(t: HoldTarget, host: HoldHost, ctx: HoldCo
     statement: { sql: t.sql, protocol: t.protocol, parameterCount: t.params?.length ?? 0, binding, kinds: t.kinds },
     requirements,
     impact,
-    expiresInSeconds: demand?.expiresInSeconds ?? ctx.config.expiresInSeconds,
+    expiresInSeconds,
   });
   const req = pending.request;
+  host.waiting();
   host.record('approval.requested', { approvalId: req.id, text: t.sql, rules: requirements.map((r) => r.rule), impact });
   host.notice({
     severity: 'NOTICE',
@@ -161,11 +187,11 @@ export async function holdForApproval(t: HoldTarget, host: HoldHost, ctx: HoldCo
   // Abandoned: the broker is stopping and ends the session itself, telling the client (terminate()).
   if (!closed || closed.state === 'abandoned') return { kind: 'ended' };
   host.record('approval.closed', { approvalId: closed.id, state: closed.state, reviewers: closed.decisions.map((d) => ({ subject: d.reviewer.subject, verdict: d.verdict })) });
-  const base = { ...t.decision, rule: requirements[0]!.rule };
+  const base = { ...decision, rule: requirements[0]!.rule };
   switch (closed.state) {
     case 'approved':
       if (closed.statement.binding !== binding) break;
-      return { kind: 'run', decision: { ...base, explanation: `approved by ${who(closed)} (${closed.id}); ${t.decision.explanation}` } };
+      return { kind: 'run', decision: { ...base, explanation: `approved by ${who(closed)} (${closed.id}); ${decision.explanation}` } };
     case 'denied': {
       const d = closed.decisions.find((x) => x.verdict === 'deny')!;
       const name = d.reviewer.name ?? d.reviewer.email ?? d.reviewer.subject;

@@ -26,6 +26,7 @@ export interface HeldTargetInfo {
   readonly paramFormats?: readonly number[];
   readonly params?: readonly (Buffer | null)[];
   readonly unknownParameters?: string;
+  readonly statementName?: string;
 }
 
 export interface StatementLookup {
@@ -34,6 +35,11 @@ export interface StatementLookup {
   checkPrepared(name: string): GateResult;
   statement(name: string): PreparedStatement | undefined;
   portal(name: string): { readonly statement: PreparedStatement } | undefined;
+}
+
+/** The statement waits for a reviewer, or for a measurement of what it writes. */
+function held(g: GateResult): boolean {
+  return g.decision.action === 'approve' || g.measure;
 }
 
 export class HeldBatch {
@@ -79,7 +85,7 @@ export class HeldBatch {
   target(l: StatementLookup): HeldTargetInfo | undefined {
     if (this.simple) return this.simple;
     const parsed = new Map<string, { sql: string; gate: GateResult; paramTypes: readonly number[] }>();
-    const bound = new Map<string, { sql: string; gate: GateResult; paramTypes: readonly number[]; paramFormats: number[]; params: (Buffer | null)[] }>();
+    const bound = new Map<string, { sql: string; gate: GateResult; paramTypes: readonly number[]; paramFormats: number[]; params: (Buffer | null)[]; statementName?: string }>();
     for (const m of this.unit()) {
       if (m.code === FrontendCode.Parse) {
         const p = parseParse(m.frame, l.decoding);
@@ -87,15 +93,18 @@ export class HeldBatch {
       } else if (m.code === FrontendCode.Bind) {
         const b = parseBind(m.frame, l.decoding);
         const known = l.statement(b.statement);
-        const s = parsed.get(b.statement) ?? (known ? { sql: known.sql, gate: known.gate, paramTypes: known.paramTypes ?? [] } : undefined)
-          ?? { sql: `EXECUTE ${b.statement} -- bound by name through the extended protocol`, gate: l.checkPrepared(b.statement), paramTypes: [] };
+        // Parsed in this batch: the dry run parses it itself. Otherwise it exists on the server
+        // already (an earlier Parse, or SQL PREPARE) and the dry run binds to it by name.
+        const s = parsed.get(b.statement)
+          ?? { statementName: b.statement, ...(known ? { sql: known.sql, gate: known.gate, paramTypes: known.paramTypes ?? [] }
+            : { sql: `EXECUTE ${b.statement} -- bound by name through the extended protocol`, gate: l.checkPrepared(b.statement), paramTypes: [] }) };
         bound.set(b.portal, { ...s, paramFormats: b.paramFormats, params: b.params.map((x) => (x ? Buffer.from(x) : null)) });
       } else if (m.code === FrontendCode.Execute) {
         const { portal } = parseExecute(m.frame, l.decoding);
         const b = bound.get(portal);
-        if (b && b.gate.decision.action === 'approve') return { protocol: 'extended', ...b };
+        if (b && held(b.gate)) return { protocol: 'extended', ...b };
         const earlier = b ? undefined : l.portal(portal);
-        if (earlier && earlier.statement.gate.decision.action === 'approve') {
+        if (earlier && held(earlier.statement.gate)) {
           return { protocol: 'extended', sql: earlier.statement.sql, gate: earlier.statement.gate, unknownParameters: 'the portal was bound in an earlier batch, so its parameters are not known' };
         }
       }

@@ -92,6 +92,8 @@ export class ProxySession implements FrameSink, Releasable {
   private unitsSettled = 0;
   private quiesceWaiters: (() => void)[] = [];
   private interrupt: ((why: 'cancelled' | 'ended') => void) | undefined;
+  private holdPhase: 'measuring' | 'waiting' | undefined;
+  private cancelWhileMeasuring = false;
   private readonly toUpstream = new CoalescingWriter((buf) => {
     if (!this.upstream.write(buf)) this.client.pause();
   });
@@ -249,6 +251,11 @@ export class ProxySession implements FrameSink, Releasable {
   /** A client CancelRequest: withdraws a waiting approval (true), else it goes to the database. */
   cancelHeld(): boolean {
     if (!this.held?.started || !this.interrupt) return false;
+    if (this.holdPhase === 'measuring') {
+      // The dry run is running on the database: let the cancel stop it, then refuse.
+      this.cancelWhileMeasuring = true;
+      return false;
+    }
     this.interrupt('cancelled');
     return true;
   }
@@ -334,11 +341,9 @@ export class ProxySession implements FrameSink, Releasable {
     if (sql === undefined) return;
     const gate = this.admit('simple', sql);
     if (!gate) return;
-    if (gate.decision.action === 'approve' && !this.permit) {
-      return this.startHold(FrontendCode.Query, frame, { protocol: 'simple', sql, gate });
-    }
+    if (this.mustHold(gate)) return this.startHold(FrontendCode.Query, frame, { protocol: 'simple', sql, gate });
     // Queued now, written before the corked query leaves (see release-batch.ts).
-    const id = this.opts.recorder.statement('simple', sql, gate.kinds, gate.decision.action === 'approve' ? this.permit! : gate.decision);
+    const id = this.opts.recorder.statement('simple', sql, gate.kinds, this.recordedDecision(gate));
     this.unitsSent++;
     this.tracker.started(id, this.unitsSent, true);
     this.forward(frame);
@@ -351,7 +356,7 @@ export class ProxySession implements FrameSink, Releasable {
     if (parsed === undefined) return;
     const gate = this.admit('extended', parsed.sql);
     if (!gate) return;
-    if (gate.decision.action === 'approve' && !this.permit) return this.startHold(FrontendCode.Parse, frame);
+    if (this.mustHold(gate)) return this.startHold(FrontendCode.Parse, frame);
     this.extended.parsed(parsed.name, parsed.sql, gate, parsed.paramTypes);
     this.forwardedSinceSync = true;
     this.forward(frame);
@@ -409,7 +414,7 @@ export class ProxySession implements FrameSink, Releasable {
       }
       statement = { sql, gate };
     }
-    if (statement.gate.decision.action === 'approve' && !this.permit) return this.startHold(FrontendCode.Bind, frame);
+    if (this.mustHold(statement.gate)) return this.startHold(FrontendCode.Bind, frame);
     this.extended.bound(b.portal, { statement, params });
     this.forwardedSinceSync = true;
     this.forward(frame);
@@ -429,10 +434,10 @@ export class ProxySession implements FrameSink, Releasable {
       return;
     }
     const stmt = bound.statement;
-    if (stmt.gate.decision.action === 'approve' && !this.permit) return this.startHold(FrontendCode.Execute, frame);
+    if (this.mustHold(stmt.gate)) return this.startHold(FrontendCode.Execute, frame);
     if (stmt.gate.changesReading) this.barrier.changedInBatch = true;
-    const fragment = stmt.gate.decision.action === 'approve'
-      ? this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, this.permit!)
+    const fragment = this.permit && (stmt.gate.decision.action === 'approve' || stmt.gate.measure)
+      ? this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, this.permit)
       : (stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision));
     const id = this.opts.recorder.statementFromFragment(fragment, bound.params);
     this.tracker.started(id, this.unitsSent + 1, false);
@@ -446,6 +451,16 @@ export class ProxySession implements FrameSink, Releasable {
   }
 
   // ---- Approvals: hold, measure, wait, then run or refuse ----------------------------------
+
+  /** Needs approval, or measuring first, and is not part of a batch already released for it. */
+  private mustHold(gate: GateResult): boolean {
+    return !this.permit && (gate.decision.action === 'approve' || gate.measure);
+  }
+
+  /** What the record says: the outcome of the hold for held statements, else the gate's decision. */
+  private recordedDecision(gate: GateResult): Decision {
+    return this.permit && (gate.decision.action === 'approve' || gate.measure) ? this.permit : gate.decision;
+  }
 
   /** Holds `frame` and everything after it; a simple Query knows its statement already. */
   private startHold(code: number, frame: Buffer, simple?: HeldTargetInfo): void {
@@ -475,12 +490,21 @@ export class ProxySession implements FrameSink, Releasable {
         outcome = { kind: 'run', decision: { action: 'allow', rule: 'airlock:no-execution', explanation: 'the batch prepares or describes the statement without running it', hint: undefined, statementIndex: 0 } };
       } else {
         h.started = true;
+        this.holdPhase = 'measuring';
+        this.cancelWhileMeasuring = false;
         const interrupted = new Promise<'cancelled' | 'ended'>((resolve) => {
           this.interrupt = resolve;
           if (this.closed) resolve('ended');
         });
         outcome = await holdForApproval(
-          { ...t, decision: t.gate.decision, statements: t.gate.analysis.statements, kinds: t.gate.kinds, midBatch: h.midBatch },
+          {
+            ...t,
+            decision: t.gate.decision,
+            statements: t.gate.analysis.statements,
+            kinds: t.gate.kinds,
+            midBatch: h.midBatch,
+            indirect: (measured) => this.opts.gate.indirectRequirements(t.gate.analysis.statements, measured),
+          },
           this.holdHost(interrupted),
           this.opts.approvals!,
         );
@@ -494,6 +518,7 @@ export class ProxySession implements FrameSink, Releasable {
       if (!this.closed) this.fatal(new AirlockError('BRK_ERR_APPROVAL_UNAVAILABLE', (e as Error).message), 'approval failed');
     }
     this.interrupt = undefined;
+    this.holdPhase = undefined;
     if (this.closed || outcome.kind === 'ended') return;
     this.releaseHeld(h, outcome);
   }
@@ -524,6 +549,10 @@ export class ProxySession implements FrameSink, Releasable {
   private holdHost(interrupted: Promise<'cancelled' | 'ended'>): HoldHost {
     return {
       interrupted,
+      cancelledWhileMeasuring: () => this.cancelWhileMeasuring,
+      waiting: () => {
+        this.holdPhase = 'waiting';
+      },
       quiesce: () => {
         this.relay.flush();
         if (this.unitsSettled >= this.unitsSent) return Promise.resolve(this.relay.status);

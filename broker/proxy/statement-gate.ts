@@ -5,6 +5,7 @@
  */
 import type { Analysis, StatementSummary } from '../analysis/types.js';
 import { isReadOnlyBuiltin, type AnalysisCache } from '../analysis/index.js';
+import type { ReviewerRequirement } from '../approvals/types.js';
 import type { Decision } from '../policy/decision.js';
 import type { SessionPolicy } from '../policy/policy-engine.js';
 
@@ -32,6 +33,11 @@ export interface GateResult {
    * standard_conforming_strings): messages after it must wait until it has run.
    */
   readonly changesReading: boolean;
+  /**
+   * Allowed, but it may write and the session has approve rules naming tables: measure which
+   * tables it really writes (cascades, triggers, functions, views) before running it.
+   */
+  readonly measure: boolean;
 }
 
 /** Settings that change how statement text is read. */
@@ -61,6 +67,8 @@ interface Derived {
   /** PREPAREs and drops in statement order, to replay on the session's prepared statements. */
   readonly preparedChanges: readonly (StatementSummary['prepare'] | { readonly drop: string | null })[];
   readonly drops: readonly (string | null)[];
+  /** Some statement can change data (directly, or through code it calls). */
+  readonly mayWrite: boolean;
 }
 
 const derivedFacts = new WeakMap<Analysis, Derived>();
@@ -84,6 +92,8 @@ function derive(analysis: Analysis): Derived {
       expands: st.some((s) => s.execute !== undefined || s.prepare !== undefined),
       preparedChanges,
       drops,
+      // PREPARE runs nothing (its statement is judged when EXECUTE runs it).
+      mayWrite: st.some((s) => s.kind !== 'prepare' && (s.writes || s.functions.some((f) => !isReadOnlyBuiltin(f)))),
     };
     derivedFacts.set(analysis, d);
   }
@@ -109,6 +119,11 @@ export class StatementGate {
     private readonly cache: AnalysisCache,
     private policy: SessionPolicy,
   ) {}
+
+  /** Approve requirements a measured statement meets through the tables it really wrote. */
+  indirectRequirements(statements: readonly StatementSummary[], measured: readonly string[] | undefined): ReviewerRequirement[] {
+    return this.policy.indirectRequirements(statements, measured);
+  }
 
   /** The session's rules changed (an access grant began or ended): forget decisions made under the old ones. */
   setPolicy(policy: SessionPolicy): void {
@@ -149,7 +164,8 @@ export class StatementGate {
     if (!analysis.ok && decision.rule === 'airlock:unparsable') {
       decision = { ...decision, explanation: `${decision.explanation}: ${analysis.error}` };
     }
-    return { analysis, decision, kinds: d.kinds, changesReading: d.changesReading };
+    const measure = decision.action === 'allow' && d.mayWrite && this.policy.measuresWrites;
+    return { analysis, decision, kinds: d.kinds, changesReading: d.changesReading, measure };
   }
 
   /**

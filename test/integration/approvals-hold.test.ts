@@ -100,8 +100,8 @@ describe('a held statement', () => {
     expect(req.state).toBe('pending');
     expect(req.impact).toMatchObject({ method: 'measured', rowsReported: 3, rowsChanged: 9 });
     expect(req.impact.tables).toEqual([
-      { table: 'apv_children', inserted: 0, updated: 0, deleted: 6 },
-      { table: 'apv_items', inserted: 0, updated: 0, deleted: 3 },
+      { table: 'public.apv_children', inserted: 0, updated: 0, deleted: 6 },
+      { table: 'public.apv_items', inserted: 0, updated: 0, deleted: 3 },
     ]);
     expect((await decide('bob', ['dba'], h.id, 'approve', 'ok')).status).toBe(200);
     const r = (await h.result) as pg.QueryResult;

@@ -29,6 +29,11 @@ export interface UnitResult {
 export interface DryRunTarget {
   readonly protocol: 'simple' | 'extended';
   readonly sql: string;
+  /**
+   * Extended protocol: the statement already exists on the server under this name (parsed in
+   * an earlier batch, or by SQL PREPARE): the dry run binds to it instead of parsing `sql`.
+   */
+  readonly statementName?: string;
   readonly paramTypes?: readonly number[];
   readonly paramFormats?: readonly number[];
   readonly params?: readonly (Uint8Array | null)[];
@@ -51,7 +56,7 @@ export interface DryRunPlan {
 
 const SAVEPOINT = 'airlock_dry_run';
 export const SNAPSHOT_SQL =
-  'SELECT relid::regclass::text, n_tup_ins, n_tup_upd, n_tup_del FROM pg_catalog.pg_stat_xact_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0';
+  "SELECT schemaname || '.' || relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_catalog.pg_stat_xact_user_tables WHERE n_tup_ins + n_tup_upd + n_tup_del > 0";
 
 function limitsSql(l: DryRunLimits): string {
   return `SELECT pg_catalog.set_config('statement_timeout', '${Math.trunc(l.statementTimeoutMs)}', true), pg_catalog.set_config('lock_timeout', '${Math.trunc(l.lockTimeoutMs)}', true)`;
@@ -85,7 +90,8 @@ export function planDryRun(target: DryRunTarget, inTransaction: boolean, limits:
     fw.parse(names.open, open), ...run(names.open),
     fw.parse(names.limits, limitsSql(limits)), ...run(names.limits),
     fw.parse(names.snap, SNAPSHOT_SQL), ...run(names.snap),
-    fw.parse(names.stmt, target.sql, target.paramTypes ?? []), ...run(names.stmt, { formats: target.paramFormats ?? [], values: target.params ?? [] }),
+    ...(target.statementName === undefined ? [fw.parse(names.stmt, target.sql, target.paramTypes ?? [])] : []),
+    ...run(target.statementName ?? names.stmt, { formats: target.paramFormats ?? [], values: target.params ?? [] }),
     ...run(names.snap),
     fw.sync(),
   ];

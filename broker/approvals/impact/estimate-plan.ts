@@ -7,7 +7,9 @@
 import { frontendWriter as fw } from '../../protocol/postgres/index.js';
 import type { DryRunTarget } from './dry-run-plan.js';
 
-export function planEstimate(target: DryRunTarget): Buffer[][] {
+export function planEstimate(target: DryRunTarget): Buffer[][] | undefined {
+  // A statement known only by name cannot be EXPLAINed with its (possibly binary) parameters.
+  if (target.statementName !== undefined) return undefined;
   const sql = `EXPLAIN (FORMAT JSON) ${target.sql}`;
   if (target.protocol === 'simple') return [[fw.query(sql)]];
   const name = '__airlock_estimate';
