@@ -7,7 +7,9 @@
  * request; a quorum needs distinct reviewers; a decided request cannot be decided again.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { connect } from 'node:net';
 import pg from 'pg';
+import { frontendWriter as fw } from '../../broker/protocol/postgres/index.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
 
 const RULES = `
@@ -216,6 +218,22 @@ describe('who may approve', () => {
     await decide('bob', ['dba'], second.id, 'deny');
     await second.result.catch(() => {});
     expect((await admin.query('SELECT count(*)::int AS n FROM apv_items WHERE id = 12')).rows[0].n).toBe(1);
+  });
+
+  it('withdraws the request when the client cancels the statement (57014), and the session goes on', async () => {
+    const c = await b.client('alice', ['developers']);
+    const h = await held(c, (x) => x.query('DELETE FROM apv_items WHERE id = 14'));
+    const k = c as unknown as { processID: number; secretKey: number };
+    const key = Buffer.alloc(4);
+    key.writeInt32BE(k.secretKey);
+    await new Promise<void>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: b.port }, () => s.end(fw.cancelRequest(k.processID, key)));
+      s.on('close', () => resolve());
+    });
+    const e = await h.result.then(() => undefined, (x: pg.DatabaseError) => x);
+    expect(e?.code).toBe('57014');
+    expect(b.broker.approvals.get(h.id)).toMatchObject({ state: 'cancelled', reason: 'the client cancelled the statement' });
+    expect((await c.query('SELECT count(*)::int AS n FROM apv_items WHERE id = 14')).rows[0].n).toBe(1);
   });
 
   it('withdraws the request when the client disconnects', async () => {
