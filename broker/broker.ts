@@ -17,7 +17,7 @@ import { startDevProvider, type DevProvider } from './identity/dev-provider.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import type { TokenVerifier } from './identity/types.js';
 import { buildApp } from './http/build-app.js';
-import { approvalPageClient } from './http/pages/page-client.js';
+import { approvalPageClient, effectivePublicUrl } from './http/pages/page-client.js';
 import { createLogger, type Logger } from './log.js';
 import { PolicyEngine } from './policy/policy-engine.js';
 import { ActiveSessions } from './proxy/active-sessions.js';
@@ -135,6 +135,8 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     cleanups.push(() => app.close());
     const httpPort = (app.server.address() as AddressInfo).port;
     const httpUrl = `http://${hostForUrl(config.listen.http.host)}:${httpPort}`;
+    // Links in requests carry the real port when the configured publicUrl says port 0 (tests).
+    approvals.publicUrl = access.publicUrl = effectivePublicUrl(config.publicUrl, app.server.address());
 
     return {
       config,

@@ -41,7 +41,8 @@ export class AccessService {
     private readonly events: EventBus,
     private readonly config: ApprovalsConfig['access'],
     private readonly connections: ReadonlyMap<string, ConnectionConfig>,
-    private readonly publicUrl: string,
+    /** Base of the links in requests; the broker sets the real one once it listens (port 0). */
+    public publicUrl: string,
     private readonly now: () => number = Date.now,
   ) {}
 

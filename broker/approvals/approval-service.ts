@@ -51,7 +51,8 @@ export class ApprovalService {
   constructor(
     private readonly db: ApprovalsDb,
     private readonly events: EventBus,
-    private readonly publicUrl: string,
+    /** Base of the links in requests; the broker sets the real one once it listens (port 0). */
+    public publicUrl: string,
     private readonly now: () => number = Date.now,
   ) {}
 

@@ -4,14 +4,17 @@
  * without a reload, opens it, and approves it with a comment; the held statement's outcome
  * resolves `approved`. Screenshots for the README are written to docs/images/.
  *
- * The request is made by `createRequest`, which can be swapped for one that holds a real
- * client's statement in the proxy.
+ * The request that is approved is a real psql session's DELETE held by the proxy; psql prints
+ * the NOTICE at once and its result once approved.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import pg from 'pg';
+import type { ApprovalRequest } from '../../broker/approvals/types.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { psql } from '../support/run-process.js';
 import { createPendingRequest, type CreatePendingRequest } from '../support/pending-approval.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,15 +27,20 @@ const createRequest: CreatePendingRequest = createPendingRequest;
 describe.skipIf(!hasChromium)('approval page in a browser', () => {
   let b: TestBroker;
   let browser: Browser;
+  let admin: pg.Client;
 
   beforeAll(async () => {
     b = await startTestBroker();
+    const db = inject('pg');
+    admin = new pg.Client({ host: db.host, port: db.port, user: db.superuser, password: db.password, database: db.database });
+    await admin.connect();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
     });
   });
   afterAll(async () => {
+    await admin?.end();
     await browser?.close();
     await b?.[Symbol.asyncDispose]();
   });
@@ -79,8 +87,26 @@ describe.skipIf(!hasChromium)('approval page in a browser', () => {
     await expect.poll(() => page.locator('#live').getAttribute('class')).toContain('on');
     const loadedDocuments = documents;
 
-    const sql = "DELETE FROM audit_me WHERE created_at < now() - interval '30 days' AND kind = 'debug'";
-    const { request, outcome } = await createRequest(b, { sql });
+    // A real psql session's statement, held by the proxy: alice's DELETE waits for a reviewer.
+    await admin.query("DELETE FROM audit_me WHERE note = 'browser-debug'; INSERT INTO audit_me (note) SELECT 'browser-debug' FROM generate_series(1, 3)");
+    const requested = new Promise<ApprovalRequest>((resolve) => {
+      const off = b.broker.events.subscribe((e) => {
+        if (e.type === 'approval.requested' && e.approval.statement.sql.includes('browser-debug')) {
+          off();
+          resolve(e.approval);
+        }
+      });
+    });
+    const waiting = psql(b.port, 'alice', await b.token('alice', ['developers']), ['-c', "DELETE FROM audit_me WHERE note = 'browser-debug'"]);
+    const request = await requested;
+    const outcome = new Promise<ApprovalRequest>((resolve) => {
+      const off = b.broker.events.subscribe((e) => {
+        if (e.type === 'approval.decided' && e.approval.id === request.id) {
+          off();
+          resolve(e.approval);
+        }
+      });
+    });
     const row = page.locator(`#row-${request.id}`);
     await row.waitFor({ state: 'visible', timeout: 10_000 });
     expect(documents).toBe(loadedDocuments);
@@ -93,10 +119,10 @@ describe.skipIf(!hasChromium)('approval page in a browser', () => {
     await row.locator('a').click();
     await page.waitForURL(`${base}/approvals/${request.id}`);
     await expect.poll(() => page.locator('pre.sql .k').first().textContent()).toBe('DELETE');
-    expect(await page.locator('pre.sql .s').first().textContent()).toBe("'30 days'");
+    expect(await page.locator('pre.sql .s').first().textContent()).toBe("'browser-debug'");
     expect(await page.locator('table').textContent()).toContain('public.audit_me');
     expect(await page.locator('.countdown').first().textContent()).toMatch(/^expires in \d+m \d\ds$/);
-    await page.locator('textarea[name="comment"]').fill('Checked: only debug rows older than 30 days. Go ahead.');
+    await page.locator('textarea[name="comment"]').fill('Checked: only the three debug rows. Go ahead.');
     await page.screenshot({ path: `${IMAGES}approval-detail.png`, fullPage: true });
 
     await page.locator('button[value="approve"]').click();
@@ -104,7 +130,13 @@ describe.skipIf(!hasChromium)('approval page in a browser', () => {
     expect(closed.state).toBe('approved');
     expect(closed.decisions).toHaveLength(1);
     expect(closed.decisions[0]?.reviewer.subject).toBe('bob');
-    expect(closed.decisions[0]?.comment).toBe('Checked: only debug rows older than 30 days. Go ahead.');
+    expect(closed.decisions[0]?.comment).toBe('Checked: only the three debug rows. Go ahead.');
+    // The waiting psql got its result in the same session, after the notice that it waits.
+    const done = await waiting;
+    expect(done.status).toBe(0);
+    expect(done.stdout.trim()).toBe('DELETE 3');
+    expect(done.stderr).toContain(`NOTICE:  Airlock: this statement is waiting for approval ${request.id}`);
+    expect((await admin.query("SELECT count(*)::int AS n FROM audit_me WHERE note = 'browser-debug'")).rows[0].n).toBe(0);
     await page.waitForURL(`${base}/approvals/${request.id}`);
     expect(await page.locator('.flash.ok').textContent()).toContain('You approved this request');
     expect(cspErrors.filter((e) => /Content Security Policy/i.test(e))).toEqual([]);
