@@ -19,6 +19,7 @@ import { createPendingRequest, type CreatePendingRequest } from '../support/pend
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env.AIRLOCK_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} does not exist, and AIRLOCK_REQUIRE_BROWSER is set (apt-get install -y chromium)`);
 if (!hasChromium) console.warn(`approval-page-browser: skipped, ${CHROMIUM} does not exist (apt-get install -y chromium)`);
 
 const IMAGES = fileURLToPath(new URL('../../docs/images/', import.meta.url));
