@@ -28,6 +28,7 @@ identity:
     audience: airlock
     users:
       - { name: alice, email: alice@example.com, groups: [developers, agents] }
+      - { name: dave, email: dave@example.com, groups: [developers] }
       - { name: bob, email: bob@example.com, groups: [dba, reviewers] }
       - { name: carol, email: carol@example.com, groups: [auditors] }
     serviceAccounts:
@@ -45,6 +46,7 @@ connections:
     allowGroups: [developers, agents, dba, ci]
     roles:
       - { group: agents, role: airlock_agent }
+      - { group: developers, role: airlock_developer }
     defaultAction: block
 rules:
   - name: everyday-sql

@@ -12,7 +12,7 @@ import { startBroker, type RunningBroker } from '../broker.js';
 import type { Logger } from '../log.js';
 import { DEMO_CI_SECRET_ENV, DEMO_PASSWORD_ENV, demoConfigYaml } from './demo-config.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
-import { DEMO_DATABASE, SEED_SQL } from './seed.js';
+import { DEMO_DATABASE, ROLES_SQL, SEED_SQL } from './seed.js';
 
 export interface DemoPorts {
   readonly postgres: number;
@@ -32,6 +32,7 @@ export async function startDemo(log: Logger, ports: DemoPorts = DEFAULT_DEMO_POR
   const db = await startEmbeddedPostgres({ baseDir: join(home, 'postgres'), password, persistent: true });
   try {
     await seedOnce(db.host, db.port, password);
+    await seedShop(db.host, db.port, password, ROLES_SQL);
     const yaml = demoConfigYaml({
       pgPort: db.port,
       recordingsDir: join(home, 'recordings'),
@@ -73,10 +74,14 @@ async function seedOnce(host: string, port: number, password: string): Promise<v
   } finally {
     await admin.end();
   }
+  await seedShop(host, port, password, SEED_SQL);
+}
+
+async function seedShop(host: string, port: number, password: string, sql: string): Promise<void> {
   const shop = new pg.Client({ host, port, user: 'postgres', password, database: DEMO_DATABASE });
   await shop.connect();
   try {
-    await shop.query(SEED_SQL);
+    await shop.query(sql);
   } finally {
     await shop.end();
   }
@@ -92,12 +97,21 @@ Airlock demo is running.
   Identity provider (dev)     ${b.devProvider?.issuer ?? '-'}
   Audit journal               ${b.config.recording.directory}
 
-  Demo users: alice (developers, agents) · bob (dba, reviewers) · carol (auditors)
+  Approval page (reviewers)   ${b.httpUrl}/approvals   (sign in as bob)
+
+  Demo users: alice (developers, agents) · dave (developers) · bob (dba, reviewers) · carol (auditors)
   CI service account: ci-bot (client credentials, secret in .airlock/demo/ci-secret)
 
 Connect as alice (an agent: read-only role, no DDL, no unbounded writes) — token valid 1 hour:
 
   PGPASSWORD='${aliceToken}' psql "host=${host} port=${port} dbname=shop user=alice sslmode=disable"
+
+Writes that change more than 100 rows, or reach payments, wait for a reviewer. Try as dave:
+
+  export PGPASSWORD="$(npx airlock token --dev --user dave --groups developers)"
+  psql "host=${host} port=${port} dbname=shop user=dave sslmode=disable" -c "UPDATE orders SET status = 'refunded' WHERE status = 'paid'"
+
+and approve it as bob at ${b.httpUrl}/approvals.
 
 Another user's token:  npx airlock token --dev --user bob --groups dba,reviewers
 Stop with Ctrl-C. Data stays in .airlock/demo (delete the folder to start over).

@@ -48,12 +48,24 @@ SELECT o.id, (ARRAY['4111111111111111','5500000000000004','340000000000009','601
 FROM orders o WHERE o.status <> 'new';
 INSERT INTO api_tokens (customer_id, token, label)
 SELECT i, 'sk_live_' || md5('demo' || i), 'integration ' || i FROM generate_series(1, 50) AS i;
+`;
+
+/**
+ * The database roles sessions run as, (re)granted at every start so that a demo folder made by
+ * an older version gets them too: agents read, developers read and write rows.
+ */
+export const ROLES_SQL = `
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'airlock_agent') THEN
     CREATE ROLE airlock_agent NOLOGIN;
   END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'airlock_developer') THEN
+    CREATE ROLE airlock_developer NOLOGIN;
+  END IF;
 END $$;
-GRANT USAGE ON SCHEMA public TO airlock_agent;
+GRANT USAGE ON SCHEMA public TO airlock_agent, airlock_developer;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO airlock_agent;
-GRANT airlock_agent TO CURRENT_USER;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO airlock_developer;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO airlock_developer;
+GRANT airlock_agent, airlock_developer TO CURRENT_USER;
 `;

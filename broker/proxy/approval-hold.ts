@@ -135,13 +135,16 @@ export async function holdForApproval(t: HoldTarget, host: HoldHost, ctx: HoldCo
       fields: { severity: 'ERROR', code: '57014', message: 'canceling statement due to user request', detail: 'Airlock was measuring the statement\'s impact; it did not run.' },
     };
   }
+  // Approve rules naming tables also hold what the dry run saw reach them (cascades, triggers...).
+  const measured = impact.method === 'measured' ? impact.tables.map((x) => x.table) : undefined;
+  const indirect = applicable(t.indirect(measured), impact);
   if (t.decision.action === 'allow') {
     // Allowed as written; held only to see which tables it really writes.
-    const requirements = t.indirect(impact.method === 'measured' ? impact.tables.map((x) => x.table) : undefined);
-    if (requirements.length === 0) return { kind: 'run', decision: t.decision };
-    return ask(t, host, ctx, requirements, impact, ctx.config.expiresInSeconds, { ...t.decision, action: 'approve', rule: requirements[0]!.rule, explanation: requirements[0]!.explanation });
+    if (indirect.length === 0) return { kind: 'run', decision: t.decision };
+    return ask(t, host, ctx, indirect, impact, ctx.config.expiresInSeconds, { ...t.decision, action: 'approve', rule: indirect[0]!.rule, explanation: indirect[0]!.explanation });
   }
-  const requirements = applicable(demand?.requirements ?? [], impact);
+  const direct = applicable(demand?.requirements ?? [], impact);
+  const requirements = [...direct, ...indirect.filter((r) => !direct.some((d) => d.rule === r.rule))];
   if (requirements.length === 0 && demand && demand.requirements.length > 0) {
     const first = demand.requirements[0]!;
     return {

@@ -18,6 +18,10 @@ beforeAll(async () => {
   - name: protect-ledger
     match: { tablesWritten: [public.ind_ledger] }
     action: approve
+  - name: big-order-changes
+    match: { kinds: [update, delete], tablesWritten: [ind_orders] }
+    action: approve
+    approval: { rowsChangedAbove: 100 }
 `,
   });
   const db = inject('pg');
@@ -90,6 +94,19 @@ describe('indirect writes to a protected table', () => {
     const viaFunction = await runApproving(c, "SELECT ind_write('from a function')");
     expect(viaFunction.id).toBeDefined();
     expect(b.broker.approvals.get(viaFunction.id!)!.impact.tables).toEqual([{ table: 'public.ind_ledger', inserted: 1, updated: 0, deleted: 0 }]);
+  });
+
+  it('holds a small delete an impact condition lets through when its cascade reaches the protected table', async () => {
+    await admin.query('ALTER TABLE ind_ledger ADD COLUMN IF NOT EXISTS order_id int REFERENCES ind_orders ON DELETE CASCADE');
+    const o = await admin.query('INSERT INTO ind_orders (amount) VALUES (7) RETURNING id');
+    const id = o.rows[0].id as number;
+    await admin.query('INSERT INTO ind_ledger (note, order_id) VALUES ($1, $2)', ['cascade', id]);
+    const c = await b.client('alice', ['developers']);
+    const r = await runApproving(c, `DELETE FROM ind_orders WHERE id = ${id}`);
+    expect(r.id).toBeDefined();
+    const req = b.broker.approvals.get(r.id!)!;
+    expect(req.requirements.map((x) => x.rule)).toEqual(['protect-ledger']);
+    expect(req.impact.tables.map((t) => t.table)).toEqual(['public.ind_ledger', 'public.ind_orders']);
   });
 
   it('runs writes that reach nothing protected without a request, and reads without a dry run', async () => {
