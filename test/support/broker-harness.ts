@@ -31,6 +31,8 @@ export interface TestBrokerOptions {
   readonly upstreamTls?: string;
   /** YAML body of the `approvals:` section (indented two spaces); `store: memory` is always set. */
   readonly approvals?: string;
+  /** Extra environment variables for secrets the YAML names. */
+  readonly env?: Record<string, string>;
   /** Keep approvals in this file instead of memory (restart tests). */
   readonly approvalsFile?: string;
   /** Extra dev users, YAML list items like `      - { name: dave, ... }`. */
@@ -102,7 +104,7 @@ ${opts.approvalsFile ? `  store: file\n  file: ${JSON.stringify(opts.approvalsFi
 ${opts.approvals ?? DEFAULT_APPROVALS}
 recording: { store: memory }
 `;
-  const config = parseConfig(yaml, { env: { TEST_UPSTREAM_PASSWORD: password ?? '' }, fileName: 'test config' });
+  const config = parseConfig(yaml, { env: { ...opts.env, TEST_UPSTREAM_PASSWORD: password ?? '' }, fileName: 'test config' });
   const store = new MemoryStore();
   const broker = await startBroker(config, { log: silentLogger, store });
   const clients: pg.Client[] = [];
