@@ -38,10 +38,8 @@ import { ReadingBarrier, STREAM_PIECE } from './reading-barrier.js';
 import type { Releasable, ReleaseBatch } from './release-batch.js';
 import { UpstreamRelay } from './upstream-relay.js';
 import type { GateResult, StatementGate } from './statement-gate.js';
-import { HeldBatch, type HeldTargetInfo } from './held-batch.js';
-import { holdForApproval, type HoldContext, type HoldHost, type HoldOutcome } from './approval-hold.js';
-import { SideChannel } from './side-channel.js';
-import type { UnitResult } from '../approvals/impact/dry-run-plan.js';
+import type { HoldContext } from './approval-hold.js';
+import { SessionHolds } from './session-holds.js';
 
 export interface ProxySessionOptions {
   readonly client: Socket;
@@ -83,17 +81,10 @@ export class ProxySession implements FrameSink, Releasable {
   /** Corks on the upstream socket not yet released, and whether a release is queued. */
   private corks = 0;
   private releaseQueued = false;
-  /** A statement waiting for approval, and every client message after it (in order). */
-  private held: HeldBatch | undefined;
-  /** Set while an approved batch is replayed: approve-gated statements in it may run. */
-  private permit: Decision | undefined;
+  /** Statements waiting for approval, and every client message after them (in order). */
+  private readonly holds: SessionHolds;
   /** Extended messages were forwarded since the last Sync (a batch is open upstream). */
   private forwardedSinceSync = false;
-  private unitsSettled = 0;
-  private quiesceWaiters: (() => void)[] = [];
-  private interrupt: ((why: 'cancelled' | 'ended') => void) | undefined;
-  private holdPhase: 'measuring' | 'waiting' | undefined;
-  private cancelWhileMeasuring = false;
   private readonly toUpstream = new CoalescingWriter((buf) => {
     if (!this.upstream.write(buf)) this.client.pause();
   });
@@ -113,6 +104,26 @@ export class ProxySession implements FrameSink, Releasable {
       blocked: this.blocked,
       tracker: this.tracker,
       session: this,
+    });
+    this.holds = new SessionHolds({
+      client: this.client,
+      upstream: this.upstream,
+      relay: this.relay,
+      gate: opts.gate,
+      extended: this.extended,
+      recorder: opts.recorder,
+      log: opts.log,
+      approvals: opts.approvals,
+      closed: () => this.closed,
+      decoding: () => this.decoding,
+      unitsSent: () => this.unitsSent,
+      midBatch: () => this.forwardedSinceSync,
+      dispatch: (code, frame) => this.dispatch(code, frame),
+      message: (code, frame) => this.message(code, frame),
+      streamPiece: (frame) => this.streamPiece(frame),
+      refuse: (fields, protocol, sql, kinds, decision) => this.refuse(fields, protocol, sql, kinds, decision),
+      corkedTurn: (work) => this.corkedTurn(work),
+      fatal: (error, reason) => this.fatal(error, reason),
     });
   }
 
@@ -143,12 +154,7 @@ export class ProxySession implements FrameSink, Releasable {
 
   /** The relay saw a ReadyForQuery: unit `n` is complete. */
   unitSettled(n: number): void {
-    this.unitsSettled = n;
-    if (n >= this.unitsSent && this.quiesceWaiters.length) {
-      const w = this.quiesceWaiters;
-      this.quiesceWaiters = [];
-      for (const f of w) f();
-    }
+    this.holds.settled(n);
     this.blocked.settle(n);
     this.tracker.settle(n);
     this.barrier.settle(n);
@@ -174,7 +180,7 @@ export class ProxySession implements FrameSink, Releasable {
   terminate(reason: string): void {
     if (this.closed) return;
     this.terminating = true;
-    const held = this.held?.started ? '; the statement waiting for approval was not run' : '';
+    const held = this.holds.waiting ? '; the statement waiting for approval was not run' : '';
     this.relay.flush();
     this.client.write(bm.errorResponse({ severity: 'FATAL', code: '57P01', message: `Airlock: ${reason}${held}`, hint: 'Reconnect and send it again.' }));
     this.close(reason);
@@ -183,12 +189,12 @@ export class ProxySession implements FrameSink, Releasable {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.held?.started && !this.client.destroyed && !this.terminating) {
+    if (this.holds.waiting && !this.client.destroyed && !this.terminating) {
       // The client is waiting for a result that will not come: say why before hanging up.
       this.relay.flush();
       this.client.write(bm.errorResponse({ severity: 'FATAL', code: '57P01', message: `Airlock: ${reason}; the statement waiting for approval was not run`, hint: 'Reconnect and send it again.' }));
     }
-    this.interrupt?.('ended');
+    this.holds.ended();
     this.client.end();
     this.upstream.end();
     this.client.destroySoon?.();
@@ -250,14 +256,7 @@ export class ProxySession implements FrameSink, Releasable {
 
   /** A client CancelRequest: withdraws a waiting approval (true), else it goes to the database. */
   cancelHeld(): boolean {
-    if (!this.held?.started || !this.interrupt) return false;
-    if (this.holdPhase === 'measuring') {
-      // The dry run is running on the database: let the cancel stop it, then refuse.
-      this.cancelWhileMeasuring = true;
-      return false;
-    }
-    this.interrupt('cancelled');
-    return true;
+    return this.holds.cancel();
   }
 
   // ---- FrameSink: client messages ----------------------------------------------------------
@@ -272,13 +271,13 @@ export class ProxySession implements FrameSink, Releasable {
 
   /** Pieces of a large CopyData: forwarded as they come, or queued behind held messages. */
   private streamPiece(chunk: Buffer): void {
-    if (this.held) this.queueHeld(STREAM_PIECE, Buffer.from(chunk));
+    if (this.holds.active) this.holds.queue(STREAM_PIECE, Buffer.from(chunk));
     else if (this.barrier.active) this.hold(STREAM_PIECE, Buffer.from(chunk));
     else this.forward(chunk);
   }
 
   message(code: number, frame: Buffer): void {
-    if (this.held) this.queueHeld(code, frame);
+    if (this.holds.active) this.holds.queue(code, frame);
     else if (this.barrier.active) this.hold(code, frame);
     else this.dispatch(code, frame);
   }
@@ -341,9 +340,9 @@ export class ProxySession implements FrameSink, Releasable {
     if (sql === undefined) return;
     const gate = this.admit('simple', sql);
     if (!gate) return;
-    if (this.mustHold(gate)) return this.startHold(FrontendCode.Query, frame, { protocol: 'simple', sql, gate });
+    if (this.holds.mustHold(gate)) return this.holds.start(FrontendCode.Query, frame, { protocol: 'simple', sql, gate });
     // Queued now, written before the corked query leaves (see release-batch.ts).
-    const id = this.opts.recorder.statement('simple', sql, gate.kinds, this.recordedDecision(gate));
+    const id = this.opts.recorder.statement('simple', sql, gate.kinds, this.holds.recordedDecision(gate));
     this.unitsSent++;
     this.tracker.started(id, this.unitsSent, true);
     this.forward(frame);
@@ -356,7 +355,7 @@ export class ProxySession implements FrameSink, Releasable {
     if (parsed === undefined) return;
     const gate = this.admit('extended', parsed.sql);
     if (!gate) return;
-    if (this.mustHold(gate)) return this.startHold(FrontendCode.Parse, frame);
+    if (this.holds.mustHold(gate)) return this.holds.start(FrontendCode.Parse, frame);
     this.extended.parsed(parsed.name, parsed.sql, gate, parsed.paramTypes);
     this.forwardedSinceSync = true;
     this.forward(frame);
@@ -414,7 +413,7 @@ export class ProxySession implements FrameSink, Releasable {
       }
       statement = { sql, gate };
     }
-    if (this.mustHold(statement.gate)) return this.startHold(FrontendCode.Bind, frame);
+    if (this.holds.mustHold(statement.gate)) return this.holds.start(FrontendCode.Bind, frame);
     this.extended.bound(b.portal, { statement, params });
     this.forwardedSinceSync = true;
     this.forward(frame);
@@ -434,10 +433,11 @@ export class ProxySession implements FrameSink, Releasable {
       return;
     }
     const stmt = bound.statement;
-    if (this.mustHold(stmt.gate)) return this.startHold(FrontendCode.Execute, frame);
+    if (this.holds.mustHold(stmt.gate)) return this.holds.start(FrontendCode.Execute, frame);
     if (stmt.gate.changesReading) this.barrier.changedInBatch = true;
-    const fragment = this.permit && (stmt.gate.decision.action === 'approve' || stmt.gate.measure)
-      ? this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, this.permit)
+    const decision = this.holds.recordedDecision(stmt.gate);
+    const fragment = decision !== stmt.gate.decision
+      ? this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, decision)
       : (stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision));
     const id = this.opts.recorder.statementFromFragment(fragment, bound.params);
     this.tracker.started(id, this.unitsSent + 1, false);
@@ -448,138 +448,6 @@ export class ProxySession implements FrameSink, Releasable {
   private onClose(frame: Buffer): void {
     const { target, name } = parseClose(frame);
     this.extended.closed(target, name);
-  }
-
-  // ---- Approvals: hold, measure, wait, then run or refuse ----------------------------------
-
-  /** Needs approval, or measuring first, and is not part of a batch already released for it. */
-  private mustHold(gate: GateResult): boolean {
-    return !this.permit && (gate.decision.action === 'approve' || gate.measure);
-  }
-
-  /** What the record says: the outcome of the hold for held statements, else the gate's decision. */
-  private recordedDecision(gate: GateResult): Decision {
-    return this.permit && (gate.decision.action === 'approve' || gate.measure) ? this.permit : gate.decision;
-  }
-
-  /** Holds `frame` and everything after it; a simple Query knows its statement already. */
-  private startHold(code: number, frame: Buffer, simple?: HeldTargetInfo): void {
-    this.held = new HeldBatch({ code, frame }, this.forwardedSinceSync, simple);
-    if (this.held.complete) void this.resolveHold(this.held);
-  }
-
-  private queueHeld(code: number, frame: Buffer): void {
-    const h = this.held!;
-    if (h.push({ code, frame })) void this.resolveHold(h);
-    // Stop reading while messages wait: the kernel's buffers apply back-pressure.
-    if (h.queue.length > MAX_HELD_MESSAGES) this.client.pause();
-  }
-
-  private async resolveHold(h: HeldBatch): Promise<void> {
-    let outcome: HoldOutcome;
-    try {
-      const t = h.target({
-        decoding: this.decoding,
-        check: (sql) => this.opts.gate.check(sql),
-        checkPrepared: (name) => this.opts.gate.checkPrepared(name),
-        statement: (name) => this.extended.statement(name),
-        portal: (name) => this.extended.portal(name),
-      });
-      if (!t) {
-        // Parsed or described only: nothing runs, nothing to approve.
-        outcome = { kind: 'run', decision: { action: 'allow', rule: 'airlock:no-execution', explanation: 'the batch prepares or describes the statement without running it', hint: undefined, statementIndex: 0 } };
-      } else {
-        h.started = true;
-        this.holdPhase = 'measuring';
-        this.cancelWhileMeasuring = false;
-        const interrupted = new Promise<'cancelled' | 'ended'>((resolve) => {
-          this.interrupt = resolve;
-          if (this.closed) resolve('ended');
-        });
-        outcome = await holdForApproval(
-          {
-            ...t,
-            decision: t.gate.decision,
-            statements: t.gate.analysis.statements,
-            kinds: t.gate.kinds,
-            midBatch: h.midBatch,
-            indirect: (measured) => this.opts.gate.indirectRequirements(t.gate.analysis.statements, measured),
-          },
-          this.holdHost(interrupted),
-          this.opts.approvals!,
-        );
-        if (outcome.kind === 'refuse') {
-          this.corkedTurn(() => this.refuse(outcome.kind === 'refuse' ? outcome.fields : errorFields(new AirlockError('BRK_ERR_INTERNAL')), t.protocol, t.sql, t.gate.kinds, outcome.kind === 'refuse' ? outcome.decision : undefined));
-        }
-      }
-    } catch (e) {
-      this.opts.log.error('holding a statement for approval failed', { error: (e as Error).message });
-      outcome = { kind: 'ended' };
-      if (!this.closed) this.fatal(new AirlockError('BRK_ERR_APPROVAL_UNAVAILABLE', (e as Error).message), 'approval failed');
-    }
-    this.interrupt = undefined;
-    this.holdPhase = undefined;
-    if (this.closed || outcome.kind === 'ended') return;
-    this.releaseHeld(h, outcome);
-  }
-
-  /** Replays the held messages: the batch (permitted, or skipped after the refusal), then the rest. */
-  private releaseHeld(h: HeldBatch, outcome: HoldOutcome): void {
-    this.held = undefined;
-    this.corkedTurn(() => {
-      this.permit = outcome.kind === 'run' ? outcome.decision : undefined;
-      try {
-        for (const m of h.unit()) {
-          // After a refusal of a simple Query, its poison has taken its place.
-          if (outcome.kind === 'refuse' && m.code === FrontendCode.Query) continue;
-          this.dispatch(m.code, m.frame);
-        }
-      } finally {
-        this.permit = undefined;
-      }
-      for (const m of h.after()) {
-        if (this.closed) return;
-        if (m.code === STREAM_PIECE) this.streamPiece(m.frame);
-        else this.message(m.code, m.frame);
-      }
-    });
-    if (!this.held) this.client.resume();
-  }
-
-  private holdHost(interrupted: Promise<'cancelled' | 'ended'>): HoldHost {
-    return {
-      interrupted,
-      cancelledWhileMeasuring: () => this.cancelWhileMeasuring,
-      waiting: () => {
-        this.holdPhase = 'waiting';
-      },
-      quiesce: () => {
-        this.relay.flush();
-        if (this.unitsSettled >= this.unitsSent) return Promise.resolve(this.relay.status);
-        return new Promise((resolve) => this.quiesceWaiters.push(() => resolve(this.relay.status)));
-      },
-      runSide: (units) => this.runSide(units),
-      notice: (fields) => {
-        this.relay.flush();
-        this.client.write(bm.noticeResponse(fields));
-      },
-      record: (type, data) => this.opts.recorder.event(type, data),
-    };
-  }
-
-  private async runSide(units: readonly Buffer[][]): Promise<UnitResult[]> {
-    if (this.closed) throw new Error('session closed');
-    const side = new SideChannel(units.length, this.decoding);
-    this.relay.intercept = side;
-    const onEnd = (): void => side.abort('the session ended during the dry run');
-    this.upstream.once('close', onEnd);
-    try {
-      this.upstream.write(Buffer.concat(units.flat()));
-      return await side.finished;
-    } finally {
-      this.upstream.off('close', onEnd);
-      this.relay.intercept = undefined;
-    }
   }
 
   /** Records the refusal, then has the database fail in its place (blocked-statements.ts). */

@@ -1,64 +1,58 @@
 /**
  * The reviewer's pages.
  *
- *   GET  /approvals                 pending requests the reviewer may see, newest first (live)
- *   GET  /approvals/history         closed requests
+ *   GET  /approvals                 pending statements, then pending access requests, the reviewer may see (live)
+ *   GET  /approvals/history         closed statements and access requests (and active grants), newest first
  *   GET  /approvals/:id             one request in full, with the decision form
  *   POST /approvals/:id/decision    verdict + comment + csrf → ApprovalService.decide → 303 back
  *
  * Someone else's request is "not found", never "forbidden", as in the API: no oracle for ids.
+ * The access request pages themselves are in access-routes.ts.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ApprovalRequest } from '../../approvals/types.js';
 import { isAirlockError } from '../../errors/airlock-error.js';
 import { detailBody } from './detail-view.js';
 import { historyBody, inboxBody } from './inbox-view.js';
 import { layout } from './layout.js';
-import { currentSession, needSignIn, sendMessage, sendPage, type PageContext } from './page-context.js';
+import { currentSession, formOf, needSignIn, sendMessage, sendPage, sentence, takeFlash, type PageContext } from './page-context.js';
+import { isPending, pendingCount, SHOWN, visibleAccess, visibleApprovals } from './queues.js';
 import { allowedOrigins, csrfRefusal } from './security.js';
-import type { PageSession } from './session-store.js';
 
 const ID = /^apr_[A-Za-z0-9_-]{16}$/;
 const MAX_COMMENT = 2000;
-/** Requests scanned for a list; the store keeps a bounded history anyway. */
-const SCAN = 5000;
-const SHOWN = 200;
-
-function takeFlash(session: PageSession): PageSession['flash'] {
-  const f = session.flash;
-  session.flash = undefined;
-  return f;
-}
-
-/** "you may not decide on this request: nobody…" → "You may not decide on this request: nobody…." */
-function sentence(message: string): string {
-  const s = message.charAt(0).toUpperCase() + message.slice(1);
-  return /[.!?]$/.test(s) ? s : `${s}.`;
-}
 
 export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): void {
   const service = ctx.deps.approvals;
 
-  const visible = (session: PageSession, filter: (a: ApprovalRequest) => boolean): ApprovalRequest[] =>
-    service.list({ limit: SCAN }).filter((a) => filter(a) && service.visibleTo(session.principal, a)).slice(0, SHOWN);
-  const pendingFor = (session: PageSession): ApprovalRequest[] => visible(session, (a) => a.state === 'pending');
-
   app.get('/approvals', async (request, reply) => {
     const session = currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, '/approvals');
-    const pending = pendingFor(session);
+    const pending = visibleApprovals(ctx, session.principal, isPending);
+    const access = visibleAccess(ctx, session.principal, isPending);
     return sendPage(reply, 200, (nonce) =>
-      layout({ title: 'Inbox', nonce, session, tab: 'inbox', view: 'inbox', pendingCount: pending.length, flash: takeFlash(session), body: inboxBody(pending, session.principal) }),
+      layout({
+        title: 'Inbox',
+        nonce,
+        session,
+        tab: 'inbox',
+        view: 'inbox',
+        pendingCount: pending.length + access.length,
+        flash: takeFlash(session),
+        body: inboxBody(pending, access, session.principal),
+      }),
     );
   });
 
   app.get('/approvals/history', async (request, reply) => {
     const session = currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, '/approvals/history');
-    const closed = visible(session, (a) => a.state !== 'pending');
-    const count = pendingFor(session).length;
+    const notPending = (a: { readonly state: string }): boolean => !isPending(a);
+    // Active grants are listed here too (not pending, not yet over), so they can be found and revoked.
+    const closed = visibleApprovals(ctx, session.principal, notPending);
+    const access = visibleAccess(ctx, session.principal, notPending);
+    const count = pendingCount(ctx, session.principal);
     return sendPage(reply, 200, (nonce) =>
-      layout({ title: 'History', nonce, session, tab: 'history', view: 'history', pendingCount: count, flash: takeFlash(session), body: historyBody(closed) }),
+      layout({ title: 'History', nonce, session, tab: 'history', view: 'history', pendingCount: count, flash: takeFlash(session), body: historyBody(closed, access, SHOWN) }),
     );
   });
 
@@ -71,7 +65,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
       return sendMessage(reply, 404, 'Not found', 'There is no approval request with this id that you can see.', { href: '/approvals', label: 'Back to the inbox' }, session);
     }
     const pending = a.state === 'pending';
-    const count = pendingFor(session).length;
+    const count = pendingCount(ctx, session.principal);
     return sendPage(reply, 200, (nonce) =>
       layout({
         title: `Request on ${a.connection}`,
@@ -92,7 +86,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
     const back = ID.test(id) ? `/approvals/${id}` : '/approvals';
     const session = currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, back);
-    const form = request.body instanceof URLSearchParams ? request.body : undefined;
+    const form = formOf(request.body);
     if (csrfRefusal(request, session, form?.get('csrf') ?? undefined, allowedOrigins(request, ctx.publicUrl())) !== undefined) {
       return sendMessage(reply, 403, 'Request refused', 'This decision did not come from the approval page (the security check failed). Nothing was decided. Reload the request and try again.', { href: back, label: 'Back to the request' }, session);
     }

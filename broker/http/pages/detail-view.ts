@@ -1,6 +1,6 @@
 /** One request in full: statement, why it was held, measured impact, who asked, decisions, the form. */
 import { waitingFor } from '../../approvals/review-rules.js';
-import type { ApprovalRequest, Impact } from '../../approvals/types.js';
+import type { ApprovalRequest, Impact, ReviewDecision } from '../../approvals/types.js';
 import type { Principal } from '../../identity/types.js';
 import { cannotDecideReason, countdown, plural, stateBadge, when } from './format.js';
 import { html, type SafeHtml } from './html.js';
@@ -66,7 +66,8 @@ function requestCard(a: ApprovalRequest): SafeHtml {
 </dl></section>`;
 }
 
-function decisionsCard(a: ApprovalRequest): SafeHtml {
+/** Shared with the access request page: decisions look the same on both. */
+export function decisionsCard(a: { readonly decisions: readonly ReviewDecision[] }): SafeHtml {
   const list = a.decisions.map(
     (d) => html`<div class="decision"><div><strong>${d.reviewer.name ?? d.reviewer.subject}</strong> ${stateBadge(d.verdict === 'approve' ? 'approved' : 'denied')}</div>
 <div class="meta">${d.reviewer.email ? html`<span>${d.reviewer.email}</span>` : ''}<span>${when(d.at)}</span><span>as ${d.asGroups.join(', ')}</span></div>

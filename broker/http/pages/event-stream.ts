@@ -1,12 +1,15 @@
 /**
  * `GET /approvals/stream`: Server-Sent Events for the page's live inbox. Fed from the event
  * bus; each connection only hears of requests its reviewer may see (`visibleTo`), and each row
- * is rendered for that reviewer. A stream ends when its session ends (sign-out, token expiry)
+ * is rendered for that reviewer. Statements arrive as `event: approval`, access requests as
+ * `event: access` (the script keeps them in separate lists). A stream ends when its session ends (sign-out, token expiry)
  * or the broker closes; connections per session and in all are capped.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import type { AirlockEvent } from '../../approvals/types.js';
+import type { AirlockEvent, AirlockEventType } from '../../approvals/types.js';
+import type { Principal } from '../../identity/types.js';
+import { accessRow } from './access-view.js';
 import { safeJson } from './html.js';
 import { inboxRow } from './inbox-view.js';
 import { currentSession, type PageContext } from './page-context.js';
@@ -16,6 +19,26 @@ const HEARTBEAT_MS = 15_000;
 const MAX_PER_SESSION = 8;
 const MAX_TOTAL = 500;
 
+/** What the page shows live; other events (sessions, blocked statements) are not for reviewers here. */
+const PAGE_EVENTS: ReadonlySet<AirlockEventType> = new Set(['approval.requested', 'approval.updated', 'approval.decided', 'access.requested', 'access.decided']);
+
+/** The SSE frame for `event`, with the row rendered for `viewer`; undefined when `viewer` may not see it. */
+function renderEvent(ctx: PageContext, event: AirlockEvent, viewer: Principal): string | undefined {
+  if (event.type === 'access.requested' || event.type === 'access.decided') {
+    const a = event.access;
+    if (!ctx.deps.access.visibleTo(viewer, a)) return undefined;
+    const data = { type: event.type, id: a.id, state: a.state, ...(a.state === 'pending' ? { row: accessRow(a, viewer).value } : {}) };
+    return `event: access\ndata: ${safeJson(data)}\n\n`;
+  }
+  if (event.type === 'approval.requested' || event.type === 'approval.updated' || event.type === 'approval.decided') {
+    const a = event.approval;
+    if (!ctx.deps.approvals.visibleTo(viewer, a)) return undefined;
+    const data = { type: event.type, id: a.id, state: a.state, ...(a.state === 'pending' ? { row: inboxRow(a, viewer).value } : {}) };
+    return `event: approval\ndata: ${safeJson(data)}\n\n`;
+  }
+  return undefined;
+}
+
 interface Stream {
   readonly sessionId: string;
   end(): void;
@@ -23,7 +46,6 @@ interface Stream {
 
 export function registerEventStream(app: FastifyInstance, ctx: PageContext): void {
   const streams = new Set<Stream>();
-  const service = ctx.deps.approvals;
 
   ctx.sessions.onEnd((sessionId) => {
     for (const s of streams) if (s.sessionId === sessionId) s.end();
@@ -49,13 +71,11 @@ export function registerEventStream(app: FastifyInstance, ctx: PageContext): voi
     res.write('retry: 3000\n\n');
 
     const send = (event: AirlockEvent): void => {
-      if (event.type !== 'approval.requested' && event.type !== 'approval.updated' && event.type !== 'approval.decided') return;
+      if (!PAGE_EVENTS.has(event.type)) return;
       const live = ctx.sessions.get(session.id);
       if (live === undefined) return stream.end();
-      const a = event.approval;
-      if (!service.visibleTo(live.principal, a)) return;
-      const data = { type: event.type, id: a.id, state: a.state, ...(a.state === 'pending' ? { row: inboxRow(a, live.principal).value } : {}) };
-      res.write(`event: approval\ndata: ${safeJson(data)}\n\n`);
+      const frame = renderEvent(ctx, event, live.principal);
+      if (frame !== undefined) res.write(frame);
     };
     const unsubscribe = ctx.deps.events.subscribe(send);
     const heartbeat = setInterval(() => {

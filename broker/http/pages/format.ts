@@ -1,5 +1,5 @@
 /** Small wording helpers shared by the views. */
-import type { ApprovalRequest, PersonRef } from '../../approvals/types.js';
+import type { ApprovalRequest, PersonRef, ReviewDecision, ReviewerRequirement } from '../../approvals/types.js';
 import { reviewRefusal } from '../../approvals/review-rules.js';
 import type { Principal } from '../../identity/types.js';
 import { html, type SafeHtml } from './html.js';
@@ -22,9 +22,35 @@ export function when(iso: string): SafeHtml {
   return html`<time datetime="${iso}" title="${iso}">${ago(iso)}</time>`;
 }
 
+/** Both kinds of request the page reviews (statements and access requests) share these fields. */
+export interface Reviewable {
+  readonly state: string;
+  readonly requester: PersonRef;
+  readonly requirements: readonly ReviewerRequirement[];
+  readonly decisions: readonly ReviewDecision[];
+}
+
+function utc(iso: string): string {
+  return `${iso.replace('T', ' ').slice(0, 19)} UTC`;
+}
+
 /** Text the script keeps counting down; this is what shows without script. */
-export function countdown(a: ApprovalRequest): SafeHtml {
-  return html`<span class="countdown" data-expires="${a.expiresAt}">expires ${a.expiresAt.replace('T', ' ').slice(0, 19)} UTC</span>`;
+export function countdown(a: { readonly expiresAt: string }): SafeHtml {
+  return html`<span class="countdown" data-expires="${a.expiresAt}">expires ${utc(a.expiresAt)}</span>`;
+}
+
+/** The same countdown for the end of an active grant ("ends in 59m 59s", then "ended"). */
+export function endsCountdown(until: string): SafeHtml {
+  return html`<span class="countdown" data-expires="${until}" data-label="ends" data-done="ended">ends ${utc(until)}</span>`;
+}
+
+/** "45 min", "1 h", "1 h 30 min", "2 days 4 h": how long a grant runs. */
+export function duration(seconds: number): string {
+  const d = Math.floor(seconds / 86_400);
+  const h = Math.floor((seconds % 86_400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const parts = [d > 0 ? plural(d, 'day') : '', h > 0 ? `${h} h` : '', m > 0 ? `${m} min` : ''].filter((x) => x !== '');
+  return parts.length > 0 ? parts.slice(0, 2).join(' ') : plural(seconds, 'second');
 }
 
 export function stateBadge(state: string): SafeHtml {
@@ -40,6 +66,11 @@ export function cannotDecideReason(viewer: Principal, a: ApprovalRequest): strin
   if (a.state !== 'pending') {
     return `This request is closed (${a.state}${a.reason ? `: ${a.reason}` : ''}); no more decisions can be made.`;
   }
+  return refusalText(viewer, a);
+}
+
+/** Why `viewer` may not decide on the pending request `a`, in words, or undefined if they may. */
+export function refusalText(viewer: Principal, a: Reviewable): string | undefined {
   switch (reviewRefusal(viewer, a.requester, a.requirements, a.decisions)) {
     case 'own-request':
       return 'This is your own request. Someone else from the reviewer groups has to decide on it.';
@@ -55,7 +86,7 @@ export function cannotDecideReason(viewer: Principal, a: ApprovalRequest): strin
 }
 
 /** The short tag on an inbox row. */
-export function rowTag(viewer: Principal, a: ApprovalRequest): SafeHtml {
+export function rowTag(viewer: Principal, a: Reviewable): SafeHtml {
   if (a.state !== 'pending') return html``;
   switch (reviewRefusal(viewer, a.requester, a.requirements, a.decisions)) {
     case undefined:

@@ -1,7 +1,8 @@
 /** The inbox (pending requests, live) and the history (closed requests). */
-import type { ApprovalRequest } from '../../approvals/types.js';
+import type { AccessRequest, ApprovalRequest } from '../../approvals/types.js';
 import type { Principal } from '../../identity/types.js';
 import { ago, countdown, personLabel, plural, rowTag, stateBadge, when } from './format.js';
+import { accessHistoryRow, accessRow } from './access-view.js';
 import { html, raw, type SafeHtml } from './html.js';
 import { sqlPreview } from './sql-highlight.js';
 
@@ -22,10 +23,16 @@ ${stateBadge(a.state)}
 ${rowTag(viewer, a)}</a></li>`;
 }
 
-export function inboxBody(pending: readonly ApprovalRequest[], viewer: Principal): SafeHtml {
+/**
+ * Statements first (a client is waiting on each), then access requests in their own section,
+ * shown only when there are any; the script keeps both lists, the section and the empty note live.
+ */
+export function inboxBody(pending: readonly ApprovalRequest[], access: readonly AccessRequest[], viewer: Principal): SafeHtml {
   return html`<div class="heading"><h1>Waiting for review</h1><span class="live" id="live">Connecting…</span></div>
 <ul class="list" id="inbox">${pending.map((a) => inboxRow(a, viewer))}</ul>
-<div class="empty" id="empty"${pending.length > 0 ? raw(' hidden') : ''}>Nothing is waiting for review. New requests appear here as they arrive.</div>`;
+<section class="group" id="access-group"${access.length > 0 ? '' : raw(' hidden')}><h2>Access requests</h2>
+<ul class="list" id="access-inbox">${access.map((a) => accessRow(a, viewer))}</ul></section>
+<div class="empty" id="empty"${pending.length + access.length > 0 ? raw(' hidden') : ''}>Nothing is waiting for review. New requests appear here as they arrive.</div>`;
 }
 
 function historyRow(a: ApprovalRequest): SafeHtml {
@@ -38,7 +45,11 @@ ${stateBadge(a.state)}
 <span></span></a></li>`;
 }
 
-export function historyBody(closed: readonly ApprovalRequest[]): SafeHtml {
+/** One timeline, newest first: statements and access requests mixed, told apart by the "Access" label. */
+export function historyBody(closed: readonly ApprovalRequest[], access: readonly AccessRequest[], shown: number): SafeHtml {
+  const rows = [...closed.map((a) => ({ at: a.createdAt, row: historyRow(a) })), ...access.map((a) => ({ at: a.createdAt, row: accessHistoryRow(a) }))]
+    .sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0))
+    .slice(0, shown);
   return html`<div class="heading"><h1>History</h1></div>
-${closed.length > 0 ? html`<ul class="list">${closed.map(historyRow)}</ul>` : html`<div class="empty">No decided requests yet.</div>`}`;
+${rows.length > 0 ? html`<ul class="list">${rows.map((r) => r.row)}</ul>` : html`<div class="empty">No decided requests yet.</div>`}`;
 }

@@ -1,11 +1,12 @@
 /**
  * The reviewers' approval page, server-rendered by the broker: sign-in with OpenID Connect
- * (code + PKCE), an inbox that updates live, the request detail with the decision form, and
- * the history. Registered by `buildApp`; encapsulated, so its form parser, headers and error
+ * (code + PKCE), an inbox that updates live, the request detail with the decision form, the
+ * page of a time-boxed access request (`AccessRequest.url`), and the history. Registered by `buildApp`; encapsulated, so its form parser, headers and error
  * page apply to these routes only and the JSON API is unchanged.
  */
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../build-app.js';
+import { registerAccessRoutes } from './access-routes.js';
 import { registerApprovalRoutes } from './approval-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { registerEventStream } from './event-stream.js';
@@ -38,6 +39,7 @@ export function approvalPages(deps: AppDeps): FastifyPluginAsync {
 
     registerAuthRoutes(app, ctx);
     registerApprovalRoutes(app, ctx);
+    registerAccessRoutes(app, ctx);
     registerEventStream(app, ctx);
   };
 }

@@ -63,3 +63,21 @@ export function signInNotConfigured(reply: FastifyReply): FastifyReply {
     'Reviewers sign in with OpenID Connect, but this broker has no issuer for the approval page. Set approvals.page.issuer (and register the page as a client there), or enable identity.devProvider for local development.',
   );
 }
+
+/** The flash message, removed: it is shown on exactly one page (post/redirect/get). */
+export function takeFlash(session: PageSession): PageSession['flash'] {
+  const f = session.flash;
+  session.flash = undefined;
+  return f;
+}
+
+/** "you may not decide on this request: nobody…" → "You may not decide on this request: nobody…." */
+export function sentence(message: string): string {
+  const s = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
+/** The urlencoded form of a POST (parsed by the plugin's content-type parser), if it was one. */
+export function formOf(body: unknown): URLSearchParams | undefined {
+  return body instanceof URLSearchParams ? body : undefined;
+}

@@ -83,7 +83,7 @@ const DEFAULT_RETURN = '/approvals';
 /**
  * A `returnTo` that stays on this site: a path starting with exactly one `/` (not `//host` or
  * `/\host`, which browsers treat as another host), no control characters, and — parsed against
- * a placeholder origin — still on that origin and under `/approvals`. Anything else becomes
+ * a placeholder origin — still on that origin and under `/approvals` or `/access/`. Anything else becomes
  * `/approvals` (OWASP Unvalidated Redirects and Forwards Cheat Sheet).
  */
 export function safeReturnTo(value: unknown): string {
@@ -99,7 +99,9 @@ export function safeReturnTo(value: unknown): string {
     return DEFAULT_RETURN;
   }
   if (parsed.origin !== base) return DEFAULT_RETURN;
-  // Only back into the approval pages: never to /auth/… (a sign-in loop) or the JSON API.
-  if (parsed.pathname !== '/approvals' && !parsed.pathname.startsWith('/approvals/')) return DEFAULT_RETURN;
+  // Only back into the approval pages (an access request's link is /access/<id>): never to
+  // /auth/… (a sign-in loop) or the JSON API.
+  const page = parsed.pathname === '/approvals' || parsed.pathname.startsWith('/approvals/') || parsed.pathname.startsWith('/access/');
+  if (!page) return DEFAULT_RETURN;
   return `${parsed.pathname}${parsed.search}`;
 }

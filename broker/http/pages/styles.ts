@@ -47,7 +47,15 @@ ul.list a.row:hover{text-decoration:none;background:#f8fafc;border-radius:10px}
 .badge.pending{background:var(--warn-bg);color:var(--warn)}
 .badge.approved{background:var(--ok-bg);color:var(--ok)}
 .badge.denied{background:var(--bad-bg);color:var(--bad)}
-.badge.expired,.badge.cancelled,.badge.abandoned{background:var(--grey-bg);color:var(--muted)}
+.badge.expired,.badge.cancelled,.badge.abandoned,.badge.revoked{background:var(--grey-bg);color:var(--muted)}
+.badge.active{background:#dbeafe;color:#1e40af}
+.kind{display:inline-block;font-size:.7rem;font-weight:700;text-transform:uppercase;letter-spacing:.05em;padding:.1rem .45rem;border-radius:4px;background:#ede9fe;color:#5b21b6;margin-right:.55rem;vertical-align:.1em}
+.row .what,.row .why{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.row .why{font-size:.9rem;margin-top:.1rem}
+.group{margin-top:1.4rem}
+.card h3{font-size:.9rem;font-weight:650;margin:1rem 0 .4rem}
+p.quote{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;background:#f6f8fa;border-left:3px solid #a78bfa;border-radius:6px;padding:.6rem .8rem}
+.stats>div{overflow-wrap:anywhere}
 .empty{padding:2.5rem;text-align:center;color:var(--muted);background:var(--card);border:1px dashed var(--line);border-radius:10px}
 .grid{display:grid;grid-template-columns:minmax(0,1fr) 330px;gap:1rem;align-items:start}
 @media (max-width:900px){.grid{grid-template-columns:1fr}ul.list a.row{grid-template-columns:1fr}}
