@@ -132,7 +132,7 @@ export class AccessService {
       }
       await this.replace(next);
       this.arm(next);
-      if (next.state !== 'pending') this.events.publish({ type: 'access.decided', at: decision.at, access: next });
+      this.events.publish({ type: next.state === 'pending' ? 'access.updated' : 'access.decided', at: decision.at, access: next });
       return next;
     });
   }

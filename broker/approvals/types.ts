@@ -125,6 +125,7 @@ export type AirlockEvent =
   | { readonly type: 'approval.updated'; readonly at: string; readonly approval: ApprovalRequest }
   | { readonly type: 'access.requested'; readonly at: string; readonly access: AccessRequest }
   | { readonly type: 'access.decided'; readonly at: string; readonly access: AccessRequest }
+  | { readonly type: 'access.updated'; readonly at: string; readonly access: AccessRequest }
   | { readonly type: 'statement.blocked'; readonly at: string; readonly statement: BlockedStatementEvent }
   | { readonly type: 'session.started' | 'session.ended'; readonly at: string; readonly session: SessionEvent };
 

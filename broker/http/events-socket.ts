@@ -35,6 +35,7 @@ export function maySee(p: Principal, e: AirlockEvent, approvals: ApprovalService
     case 'approval.decided':
       return approvals.visibleTo(p, e.approval);
     case 'access.requested':
+    case 'access.updated':
     case 'access.decided':
       return samePerson(p, e.access.requester) || reviewerGroupsHeld(p, e.access.requirements).length > 0;
     case 'statement.blocked':

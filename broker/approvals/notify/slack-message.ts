@@ -180,6 +180,7 @@ export function buildSlackMessage(event: AirlockEvent): SlackMessage {
       return approvalMessage('decided', event.approval);
     case 'access.requested':
       return accessMessage('requested', event.access);
+    case 'access.updated':
     case 'access.decided':
       return accessMessage('decided', event.access);
     case 'statement.blocked': {

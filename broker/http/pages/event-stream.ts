@@ -20,11 +20,11 @@ const MAX_PER_SESSION = 8;
 const MAX_TOTAL = 500;
 
 /** What the page shows live; other events (sessions, blocked statements) are not for reviewers here. */
-const PAGE_EVENTS: ReadonlySet<AirlockEventType> = new Set(['approval.requested', 'approval.updated', 'approval.decided', 'access.requested', 'access.decided']);
+const PAGE_EVENTS: ReadonlySet<AirlockEventType> = new Set(['approval.requested', 'approval.updated', 'approval.decided', 'access.requested', 'access.updated', 'access.decided']);
 
 /** The SSE frame for `event`, with the row rendered for `viewer`; undefined when `viewer` may not see it. */
 function renderEvent(ctx: PageContext, event: AirlockEvent, viewer: Principal): string | undefined {
-  if (event.type === 'access.requested' || event.type === 'access.decided') {
+  if (event.type === 'access.requested' || event.type === 'access.updated' || event.type === 'access.decided') {
     const a = event.access;
     if (!ctx.deps.access.visibleTo(viewer, a)) return undefined;
     const data = { type: event.type, id: a.id, state: a.state, ...(a.state === 'pending' ? { row: accessRow(a, viewer).value } : {}) };
