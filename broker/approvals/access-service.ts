@@ -14,7 +14,8 @@ import type { Principal } from '../identity/types.js';
 import type { ApprovalsDb } from './approvals-store.js';
 import { pruneHistory } from './approvals-store.js';
 import type { EventBus } from './event-bus.js';
-import { allRequirementsMet, personRef, reviewerGroupsHeld, reviewRefusal, samePerson } from './review-rules.js';
+import { allRequirementsMet, personRef, REFUSAL_MESSAGES, reviewerGroupsHeld, reviewRefusal, samePerson } from './review-rules.js';
+import { Serial } from './serial.js';
 import type { AccessRequest, GrantState, ReviewDecision } from './types.js';
 
 export interface NewAccessRequest {
@@ -25,16 +26,10 @@ export interface NewAccessRequest {
 }
 
 const OPEN: readonly GrantState[] = ['pending', 'active'];
-const REFUSALS = {
-  'own-request': 'nobody approves their own request',
-  'service-account': 'a service account cannot review requests',
-  'not-a-reviewer': 'you hold none of the reviewer groups of this request',
-  'already-decided': 'you have already decided on this request',
-} as const;
 
 export class AccessService {
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new Serial();
 
   constructor(
     private readonly db: ApprovalsDb,
@@ -89,7 +84,7 @@ export class AccessService {
       expiresAt: new Date(created + this.config.expiresInSeconds * 1000).toISOString(),
       url: `${this.publicUrl}/access/${id}`,
     };
-    await this.serial(async () => {
+    await this.queue.run(async () => {
       this.db.data.access.push(request);
       this.db.data.access = pruneHistory(this.db.data.access, OPEN);
       await this.db.write();
@@ -116,12 +111,12 @@ export class AccessService {
   }
 
   decide(id: string, reviewer: Principal, verdict: 'approve' | 'deny', comment: string): Promise<AccessRequest> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       const cur = this.get(id);
       if (!cur || !this.visibleTo(reviewer, cur)) throw new AirlockError('BRK_ERR_NOT_FOUND', `no access request ${id}`);
       if (cur.state !== 'pending') throw new AirlockError('BRK_ERR_APPROVAL_CLOSED', `access request ${id} is ${cur.state}`);
       const refusal = reviewRefusal(reviewer, cur.requester, cur.requirements, cur.decisions);
-      if (refusal) throw new AirlockError('BRK_ERR_APPROVAL_REFUSED', REFUSALS[refusal]);
+      if (refusal) throw new AirlockError('BRK_ERR_APPROVAL_REFUSED', REFUSAL_MESSAGES[refusal]);
       const at = new Date(this.now());
       const decision: ReviewDecision = { reviewer: personRef(reviewer), verdict, comment, at: at.toISOString(), asGroups: reviewerGroupsHeld(reviewer, cur.requirements) };
       const decisions = [...cur.decisions, decision];
@@ -139,7 +134,7 @@ export class AccessService {
 
   /** Ends an active grant (or withdraws a pending request): the requester or a reviewer may. */
   revoke(id: string, by: Principal): Promise<AccessRequest> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       const cur = this.get(id);
       if (!cur || !this.visibleTo(by, cur)) throw new AirlockError('BRK_ERR_NOT_FOUND', `no access request ${id}`);
       if (!OPEN.includes(cur.state)) throw new AirlockError('BRK_ERR_APPROVAL_CLOSED', `access request ${id} is ${cur.state}`);
@@ -180,7 +175,7 @@ export class AccessService {
   }
 
   private lapse(id: string): Promise<void> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       const cur = this.get(id);
       if (!cur || !OPEN.includes(cur.state)) return;
       const until = cur.state === 'pending' ? cur.expiresAt : cur.activeUntil!;
@@ -198,9 +193,4 @@ export class AccessService {
     await this.db.write();
   }
 
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
 }

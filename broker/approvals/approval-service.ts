@@ -13,7 +13,8 @@ import type { Principal } from '../identity/types.js';
 import type { ApprovalsDb } from './approvals-store.js';
 import { pruneHistory } from './approvals-store.js';
 import type { EventBus } from './event-bus.js';
-import { allRequirementsMet, personRef, reviewerGroupsHeld, reviewRefusal, samePerson } from './review-rules.js';
+import { allRequirementsMet, personRef, REFUSAL_MESSAGES, reviewerGroupsHeld, reviewRefusal, samePerson } from './review-rules.js';
+import { Serial } from './serial.js';
 import type { ApprovalRequest, ApprovalState, HeldStatement, Impact, PersonRef, ReviewDecision, ReviewerRequirement } from './types.js';
 
 export interface NewApproval {
@@ -35,18 +36,11 @@ export interface PendingApproval {
 
 const OPEN: readonly ApprovalState[] = ['pending'];
 
-/** Refusals of a decision, as API errors (403 unless the request is no longer pending). */
-const REFUSALS = {
-  'own-request': 'nobody approves their own request',
-  'service-account': 'a service account cannot review requests',
-  'not-a-reviewer': 'you hold none of the reviewer groups of this request',
-  'already-decided': 'you have already decided on this request',
-} as const;
 
 export class ApprovalService {
   private readonly waiters = new Map<string, { resolve: (r: ApprovalRequest) => void; timer: NodeJS.Timeout }>();
   /** Decisions are applied one at a time, so two reviewers cannot both complete a quorum. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new Serial();
 
   constructor(
     private readonly db: ApprovalsDb,
@@ -92,7 +86,7 @@ export class ApprovalService {
       timer.unref();
       this.waiters.set(id, { resolve, timer });
     });
-    await this.serial(async () => {
+    await this.queue.run(async () => {
       this.db.data.approvals.push(request);
       this.db.data.approvals = pruneHistory(this.db.data.approvals, OPEN);
       await this.db.write();
@@ -128,12 +122,12 @@ export class ApprovalService {
   }
 
   decide(id: string, reviewer: Principal, verdict: 'approve' | 'deny', comment: string): Promise<ApprovalRequest> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       const current = this.get(id);
       if (!current || !this.visibleTo(reviewer, current)) throw new AirlockError('BRK_ERR_NOT_FOUND', `no approval request ${id}`);
       if (current.state !== 'pending') throw new AirlockError('BRK_ERR_APPROVAL_CLOSED', `approval request ${id} is ${current.state}`);
       const refusal = reviewRefusal(reviewer, current.requester, current.requirements, current.decisions);
-      if (refusal) throw new AirlockError('BRK_ERR_APPROVAL_REFUSED', REFUSALS[refusal]);
+      if (refusal) throw new AirlockError('BRK_ERR_APPROVAL_REFUSED', REFUSAL_MESSAGES[refusal]);
       const decision: ReviewDecision = {
         reviewer: personRef(reviewer),
         verdict,
@@ -161,7 +155,7 @@ export class ApprovalService {
   }
 
   private close(id: string, state: 'expired' | 'cancelled', reason: string): Promise<ApprovalRequest | undefined> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       const current = this.get(id);
       if (!current || current.state !== 'pending') return undefined;
       const next: ApprovalRequest = { ...current, state, reason, closedAt: this.iso() };
@@ -179,7 +173,7 @@ export class ApprovalService {
   async stop(): Promise<void> {
     const pending = this.list({ state: 'pending', limit: Number.MAX_SAFE_INTEGER });
     for (const a of pending) {
-      await this.serial(async () => {
+      await this.queue.run(async () => {
         const current = this.get(a.id);
         if (!current || current.state !== 'pending') return;
         const next: ApprovalRequest = { ...current, state: 'abandoned', closedAt: this.iso(), reason: 'the broker stopped while the statement waited; it was not run' };
@@ -207,11 +201,6 @@ export class ApprovalService {
     await this.db.write();
   }
 
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
 
   private iso(): string {
     return new Date(this.now()).toISOString();

@@ -37,6 +37,14 @@ export function reviewerGroupsHeld(reviewer: Principal, requirements: readonly R
 
 export type ReviewRefusal = 'own-request' | 'service-account' | 'not-a-reviewer' | 'already-decided';
 
+/** Why a decision is refused, in words for the reviewer. */
+export const REFUSAL_MESSAGES: Readonly<Record<ReviewRefusal, string>> = {
+  'own-request': 'nobody approves their own request',
+  'service-account': 'a service account cannot review requests',
+  'not-a-reviewer': 'you hold none of the reviewer groups of this request',
+  'already-decided': 'you have already decided on this request',
+};
+
 /** Why `reviewer` may not decide, or undefined if they may. */
 export function reviewRefusal(reviewer: Principal, requester: PersonRef, requirements: readonly ReviewerRequirement[], decisions: readonly ReviewDecision[]): ReviewRefusal | undefined {
   if (samePerson(reviewer, requester)) return 'own-request';

@@ -5,10 +5,11 @@
  * Comments marked FIXED describe a problem this review found and the fix that closed it.
  */
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import * as fw from '../../broker/protocol/postgres/frontend-writer.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { adminClient } from '../support/admin-client.js';
 import { bytes, cstr, frame, int16, int32 } from '../support/pg-bytes.js';
 
 let b: TestBroker;
@@ -16,9 +17,7 @@ let admin: pg.Client;
 
 beforeAll(async () => {
   b = await startTestBroker();
-  const db = inject('pg');
-  admin = new pg.Client({ host: db.host, port: db.port, user: db.superuser, password: db.password, database: db.database });
-  await admin.connect();
+  admin = await adminClient();
 });
 afterAll(async () => {
   await admin.end();

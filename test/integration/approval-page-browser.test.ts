@@ -10,10 +10,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { ApprovalRequest } from '../../broker/approvals/types.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { adminClient } from '../support/admin-client.js';
 import { psql } from '../support/run-process.js';
 import { createPendingRequest, type CreatePendingRequest } from '../support/pending-approval.js';
 
@@ -32,9 +33,7 @@ describe.skipIf(!hasChromium)('approval page in a browser', () => {
 
   beforeAll(async () => {
     b = await startTestBroker();
-    const db = inject('pg');
-    admin = new pg.Client({ host: db.host, port: db.port, user: db.superuser, password: db.password, database: db.database });
-    await admin.connect();
+    admin = await adminClient();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],

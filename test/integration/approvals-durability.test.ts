@@ -7,20 +7,19 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { ApprovalService } from '../../broker/approvals/approval-service.js';
 import { openApprovalsDb } from '../../broker/approvals/approvals-store.js';
 import { EventBus } from '../../broker/approvals/event-bus.js';
 import { startTestBroker } from '../support/broker-harness.js';
+import { adminClient } from '../support/admin-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-approvals-'));
 let admin: pg.Client;
 
 beforeAll(async () => {
-  const db = inject('pg');
-  admin = new pg.Client({ host: db.host, port: db.port, user: db.superuser, password: db.password, database: db.database });
-  await admin.connect();
+  admin = await adminClient();
   await admin.query('DROP TABLE IF EXISTS dur_items; CREATE TABLE dur_items (id int); INSERT INTO dur_items SELECT generate_series(1, 10)');
 });
 afterAll(async () => {

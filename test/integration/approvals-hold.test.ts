@@ -6,11 +6,10 @@
  * database unchanged and holds no locks while the statement waits. Nobody approves their own
  * request; a quorum needs distinct reviewers; a decided request cannot be decided again.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { connect } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { frontendWriter as fw } from '../../broker/protocol/postgres/index.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { adminClient, sendCancel } from '../support/admin-client.js';
 
 const RULES = `
   - name: review-deletes
@@ -38,9 +37,7 @@ beforeAll(async () => {
     rules: RULES,
     extraUsers: '      - { name: carol, email: carol@example.com, groups: [dba] }\n      - { name: erin, email: erin@example.com, groups: [developers, dba] }',
   });
-  const db = inject('pg');
-  admin = new pg.Client({ host: db.host, port: db.port, user: db.superuser, password: db.password, database: db.database });
-  await admin.connect();
+  admin = await adminClient();
 });
 afterAll(async () => {
   await admin.end();
@@ -223,13 +220,7 @@ describe('who may approve', () => {
   it('withdraws the request when the client cancels the statement (57014), and the session goes on', async () => {
     const c = await b.client('alice', ['developers']);
     const h = await held(c, (x) => x.query('DELETE FROM apv_items WHERE id = 14'));
-    const k = c as unknown as { processID: number; secretKey: number };
-    const key = Buffer.alloc(4);
-    key.writeInt32BE(k.secretKey);
-    await new Promise<void>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port: b.port }, () => s.end(fw.cancelRequest(k.processID, key)));
-      s.on('close', () => resolve());
-    });
+    await sendCancel(b.port, c);
     const e = await h.result.then(() => undefined, (x: pg.DatabaseError) => x);
     expect(e?.code).toBe('57014');
     expect(b.broker.approvals.get(h.id)).toMatchObject({ state: 'cancelled', reason: 'the client cancelled the statement' });

@@ -4,9 +4,10 @@
  * why; a dry run that would wait on another session's lock gives up after lock_timeout instead
  * of queueing, and leaves nothing behind.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { adminClient } from '../support/admin-client.js';
 
 const RULES = `
   - name: review-writes
@@ -16,9 +17,7 @@ const RULES = `
 
 let admin: pg.Client;
 beforeAll(async () => {
-  const db = inject('pg');
-  admin = new pg.Client({ host: db.host, port: db.port, user: db.superuser, password: db.password, database: db.database });
-  await admin.connect();
+  admin = await adminClient();
   await admin.query('DROP TABLE IF EXISTS imp_items; CREATE TABLE imp_items (id serial PRIMARY KEY, v int); INSERT INTO imp_items (v) SELECT g FROM generate_series(1, 200) g; ANALYZE imp_items');
 });
 afterAll(async () => {
@@ -48,9 +47,7 @@ describe('with dry runs', () => {
   });
 
   it('gives up on a lock held by another session after lock_timeout, holding nothing', async () => {
-    const db = inject('pg');
-    const locker = new pg.Client({ host: db.host, port: db.port, user: db.superuser, password: db.password, database: db.database });
-    await locker.connect();
+    const locker = await adminClient();
     await locker.query('BEGIN; LOCK TABLE imp_items IN ACCESS EXCLUSIVE MODE');
     const started = Date.now();
     const h = await heldImpact(b, 'DELETE FROM imp_items WHERE id = 1');

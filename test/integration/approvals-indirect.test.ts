@@ -5,9 +5,10 @@
  * approval when the measured tables meet such a rule. Writes that reach nothing protected run
  * without a request.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { adminClient } from '../support/admin-client.js';
 
 let b: TestBroker;
 let admin: pg.Client;
@@ -24,9 +25,7 @@ beforeAll(async () => {
     approval: { rowsChangedAbove: 100 }
 `,
   });
-  const db = inject('pg');
-  admin = new pg.Client({ host: db.host, port: db.port, user: db.superuser, password: db.password, database: db.database });
-  await admin.connect();
+  admin = await adminClient();
   await admin.query(`
     DROP VIEW IF EXISTS ind_ledger_v;
     DROP TABLE IF EXISTS ind_orders, ind_ledger, ind_other;

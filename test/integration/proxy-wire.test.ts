@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fw from '../../broker/protocol/postgres/frontend-writer.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { sendCancel } from '../support/admin-client.js';
 import { psql } from '../support/run-process.js';
 import { rawSession as rawBrokerSession } from '../support/raw-session.js';
 
@@ -49,13 +50,7 @@ COPY (SELECT id, note FROM copy_target ORDER BY id) TO STDOUT WITH (FORMAT csv);
     const c = await b.client('bob', ['dba']);
     const running = c.query('SELECT pg_sleep(20)');
     await new Promise((r) => setTimeout(r, 300));
-    const k = c as unknown as { processID: number; secretKey: number };
-    const key = Buffer.alloc(4);
-    key.writeInt32BE(k.secretKey);
-    await new Promise<void>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port: b.port }, () => s.end(fw.cancelRequest(k.processID, key)));
-      s.on('close', () => resolve());
-    });
+    await sendCancel(b.port, c);
     await expect(running).rejects.toMatchObject({ code: '57014' });
     expect((await c.query('SELECT 1 AS x')).rows[0].x).toBe(1);
   });

@@ -3,10 +3,10 @@
  * review rules as statement approvals (see approvals/review-rules.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { AirlockError } from '../../errors/airlock-error.js';
 import type { AppDeps } from '../build-app.js';
+import { idParams, registerReviewRoutes } from './review-routes.js';
 
-const ID = { type: 'object', properties: { id: { type: 'string', pattern: '^acc_[A-Za-z0-9_-]{16}$' } }, required: ['id'] } as const;
+const ID = idParams('acc');
 
 export function accessRoutes(deps: AppDeps): FastifyPluginAsync {
   const access = deps.access;
@@ -40,31 +40,7 @@ export function accessRoutes(deps: AppDeps): FastifyPluginAsync {
       return { accessRequests: access.list(1000).filter((a) => access.visibleTo(p, a)).map((a) => ({ ...a, canDecide: access.canDecide(p, a) })) };
     });
 
-    app.get<{ Params: { id: string } }>('/v1/access-requests/:id', { schema: { params: ID } }, async (request) => {
-      const p = await app.authenticate(request);
-      const a = access.get(request.params.id);
-      if (!a || !access.visibleTo(p, a)) throw new AirlockError('BRK_ERR_NOT_FOUND', 'no such access request');
-      return { ...a, canDecide: access.canDecide(p, a) };
-    });
-
-    app.post<{ Params: { id: string }; Body: { verdict: 'approve' | 'deny'; comment?: string } }>(
-      '/v1/access-requests/:id/decision',
-      {
-        schema: {
-          params: ID,
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['verdict'],
-            properties: { verdict: { type: 'string', enum: ['approve', 'deny'] }, comment: { type: 'string', maxLength: 2000 } },
-          },
-        },
-      },
-      async (request) => {
-        const p = await app.authenticate(request);
-        return access.decide(request.params.id, p, request.body.verdict, request.body.comment ?? '');
-      },
-    );
+    registerReviewRoutes(app, '/v1/access-requests', 'acc', 'access request', access);
 
     app.post<{ Params: { id: string } }>('/v1/access-requests/:id/revoke', { schema: { params: ID } }, async (request) => {
       const p = await app.authenticate(request);

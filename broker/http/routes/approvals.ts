@@ -1,14 +1,12 @@
 /**
  * Approvals over HTTP: list and read the requests one may see, and decide on them.
  * A requester sees their own requests; a reviewer those they hold a reviewer group for.
- * Someone else's request is "not found", never "forbidden": no oracle for request ids.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { AirlockError } from '../../errors/airlock-error.js';
 import type { ApprovalState } from '../../approvals/types.js';
 import type { AppDeps } from '../build-app.js';
+import { registerReviewRoutes } from './review-routes.js';
 
-const ID = { type: 'object', properties: { id: { type: 'string', pattern: '^apr_[A-Za-z0-9_-]{16}$' } }, required: ['id'] } as const;
 const STATES = ['pending', 'approved', 'denied', 'expired', 'cancelled', 'abandoned'];
 
 export function approvalRoutes(deps: AppDeps): FastifyPluginAsync {
@@ -34,30 +32,6 @@ export function approvalRoutes(deps: AppDeps): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: { id: string } }>('/v1/approvals/:id', { schema: { params: ID } }, async (request) => {
-      const p = await app.authenticate(request);
-      const a = service.get(request.params.id);
-      if (!a || !service.visibleTo(p, a)) throw new AirlockError('BRK_ERR_NOT_FOUND', 'no such approval request');
-      return { ...a, canDecide: service.canDecide(p, a) };
-    });
-
-    app.post<{ Params: { id: string }; Body: { verdict: 'approve' | 'deny'; comment?: string } }>(
-      '/v1/approvals/:id/decision',
-      {
-        schema: {
-          params: ID,
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['verdict'],
-            properties: { verdict: { type: 'string', enum: ['approve', 'deny'] }, comment: { type: 'string', maxLength: 2000 } },
-          },
-        },
-      },
-      async (request) => {
-        const p = await app.authenticate(request);
-        return service.decide(request.params.id, p, request.body.verdict, request.body.comment ?? '');
-      },
-    );
+    registerReviewRoutes(app, '/v1/approvals', 'apr', 'approval request', service);
   };
 }
