@@ -124,6 +124,7 @@ export class ProxySession implements FrameSink, Releasable {
       refuse: (fields, protocol, sql, kinds, decision) => this.refuse(fields, protocol, sql, kinds, decision),
       corkedTurn: (work) => this.corkedTurn(work),
       fatal: (error, reason) => this.fatal(error, reason),
+      close: (reason) => this.close(reason),
     });
   }
 

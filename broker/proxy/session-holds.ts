@@ -43,6 +43,7 @@ export interface HoldsSession {
   refuse(fields: NoticeFields, protocol: 'simple' | 'extended', sql: string, kinds: readonly string[], decision?: Decision): void;
   corkedTurn(work: () => void): void;
   fatal(error: AirlockError, reason: string): void;
+  close(reason: string): void;
 }
 
 const NO_EXECUTION: Decision = {
@@ -93,6 +94,8 @@ export class SessionHolds {
 
   queue(code: number, frame: Buffer): void {
     const h = this.held!;
+    // A client that leaves while its statement waits gives it up: nothing after it will run.
+    if (code === FrontendCode.Terminate) return this.s.close('client terminated the session while a statement waited');
     if (h.push({ code, frame })) void this.resolve(h);
     // Stop reading while messages wait: the kernel's buffers apply back-pressure.
     if (h.queue.length > MAX_HELD_MESSAGES) this.s.client.pause();

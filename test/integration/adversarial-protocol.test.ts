@@ -4,13 +4,12 @@
  * role-lock escapes. Each test asserts the SAFE outcome, checked on the database directly.
  * Comments marked FIXED describe a problem this review found and the fix that closed it.
  */
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import * as fw from '../../broker/protocol/postgres/frontend-writer.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
 import { adminClient } from '../support/admin-client.js';
 import { bytes, cstr, frame, int16, int32 } from '../support/pg-bytes.js';
+import { bind, close, describe_, errors, execute, parse, query, Raw, sync } from '../support/raw-protocol.js';
 
 let b: TestBroker;
 let admin: pg.Client;
@@ -39,113 +38,6 @@ async function brokerStillServes(): Promise<void> {
   expect((await c.query('SELECT 41 + 1 AS x')).rows[0].x).toBe(42);
 }
 
-// ---- raw protocol ------------------------------------------------------------------------------
-
-interface Msg {
-  readonly code: string;
-  readonly body: Buffer;
-}
-
-/** A raw, authenticated session; messages from the broker are decoded into `msgs`. */
-class Raw {
-  readonly msgs: Msg[] = [];
-  private buf = Buffer.alloc(0);
-  private waiters: (() => void)[] = [];
-  closed = false;
-  private constructor(readonly s: Socket) {}
-
-  static async open(user: string, groups: string[], startup: Record<string, string> = {}): Promise<Raw> {
-    const token = await b.token(user, groups);
-    const s = connect({ host: '127.0.0.1', port: b.port });
-    const r = new Raw(s);
-    s.on('data', (d: Buffer) => r.onData(d));
-    s.on('close', () => {
-      r.closed = true;
-      r.wake();
-    });
-    s.on('error', () => {});
-    await new Promise<void>((res, rej) => {
-      s.once('connect', () => res());
-      s.once('error', rej);
-    });
-    s.write(fw.startupMessage({ user, database: 'testdb', ...startup }));
-    await r.until(() => r.msgs.some((m) => m.code === 'R'), 5000);
-    s.write(fw.passwordMessage(token));
-    await r.until(() => r.msgs.some((m) => m.code === 'Z') || r.msgs.some((m) => m.code === 'E'), 5000);
-    r.msgs.length = 0;
-    return r;
-  }
-
-  private onData(d: Buffer): void {
-    this.buf = Buffer.concat([this.buf, d]);
-    while (this.buf.length >= 5) {
-      const len = this.buf.readInt32BE(1);
-      if (this.buf.length < len + 1) break;
-      this.msgs.push({ code: String.fromCharCode(this.buf[0]!), body: this.buf.subarray(5, len + 1) });
-      this.buf = this.buf.subarray(len + 1);
-    }
-    this.wake();
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-
-  async until(cond: () => boolean, ms = 8000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!cond()) {
-      if (this.closed) return;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timeout; got ${this.msgs.map((m) => m.code).join('')}`);
-      await new Promise<void>((res) => {
-        const t = setTimeout(res, left);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          res();
-        });
-      });
-    }
-  }
-
-  /** Sends and waits for `n` ReadyForQuery (or the close). Returns the messages of this exchange. */
-  async send(payload: Buffer, n = 1, ms = 8000): Promise<Msg[]> {
-    const start = this.msgs.length;
-    this.s.write(payload);
-    await this.until(() => this.msgs.slice(start).filter((m) => m.code === 'Z').length >= n, ms);
-    return this.msgs.slice(start);
-  }
-
-  end(): void {
-    this.s.destroy();
-  }
-}
-
-function errors(ms: Msg[]): { code: string; message: string }[] {
-  return ms.filter((m) => m.code === 'E').map((m) => {
-    const f = new Map<string, string>();
-    let i = 0;
-    while (i < m.body.length && m.body[i] !== 0) {
-      const t = String.fromCharCode(m.body[i]!);
-      const end = m.body.indexOf(0, i + 1);
-      f.set(t, m.body.subarray(i + 1, end).toString('utf8'));
-      i = end + 1;
-    }
-    return { code: f.get('C') ?? '', message: f.get('M') ?? '' };
-  });
-}
-
-const parse = (name: string, sql: string | Buffer): Buffer => frame('P', cstr(name), typeof sql === 'string' ? cstr(sql) : bytes(sql, [0]), int16(0));
-const bind = (portal: string, stmt: string, params: (string | null)[] = []): Buffer =>
-  frame('B', cstr(portal), cstr(stmt), int16(0), int16(params.length),
-    Buffer.concat(params.map((p) => (p === null ? int32(-1) : bytes(int32(Buffer.byteLength(p)), p)))), int16(0));
-const execute = (portal: string, maxRows = 0): Buffer => frame('E', cstr(portal), int32(maxRows));
-const describe_ = (kind: 'S' | 'P', name: string): Buffer => frame('D', [kind.charCodeAt(0)], cstr(name));
-const close = (kind: 'S' | 'P', name: string): Buffer => frame('C', [kind.charCodeAt(0)], cstr(name));
-const sync = (): Buffer => fw.sync();
-const query = (sql: string): Buffer => fw.query(sql);
-
 function statementTexts(): string[] {
   return b.store.records.filter((r) => r.type === 'statement').map((r) => (r as { text?: string }).text ?? '');
 }
@@ -158,7 +50,7 @@ describe('prepared statement namespaces', () => {
   // name is judged by its definition; these assert the safe outcome either way.
   it('a SQL-level PREPARE of a blocked statement cannot be run through protocol Bind/Execute', async () => {
     await victim('adv_ns1');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     await r.send(query('PREPARE ns1 AS DELETE FROM adv_ns1'));
     await r.send(bytes(bind('', 'ns1'), execute(''), sync()));
     // a name the broker never saw prepared at all (created out of its sight, here: none)
@@ -170,7 +62,7 @@ describe('prepared statement namespaces', () => {
 
   it('a protocol statement redefined by DEALLOCATE + PREPARE cannot become a blocked statement', async () => {
     await victim('adv_ns2');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     let m = await r.send(bytes(parse('ns2', 'SELECT 1'), sync()));
     expect(errors(m)).toEqual([]);
     m = await r.send(query('DEALLOCATE ns2'));
@@ -189,7 +81,7 @@ describe('prepared statement namespaces', () => {
   // map). A DELETE is journalled as "SELECT 1".
   it('a protocol statement redefined by DEALLOCATE + PREPARE is recorded as what runs', async () => {
     await victim('adv_ns3');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     await r.send(bytes(parse('ns3', 'SELECT 1 /* ns3 innocent */'), sync()));
     await r.send(query('DEALLOCATE ns3'));
     let m = await r.send(query('PREPARE ns3 AS DELETE FROM adv_ns3 WHERE id = 3'));
@@ -218,7 +110,7 @@ describe('prepared statement namespaces', () => {
 
   it('a PREPARE only Parsed, never executed, does not let EXECUTE run a blocked statement', async () => {
     await victim('adv_prep2');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     await r.send(query('PREPARE wipe2 AS DELETE FROM adv_prep2'));
     await r.send(bytes(parse('', 'PREPARE wipe2 AS SELECT 1'), sync()));
     await r.send(query('EXECUTE wipe2'));
@@ -276,7 +168,7 @@ describe('prepared statement namespaces', () => {
   // The cursor's query was judged at DECLARE (SELECT only), so this is an audit gap, not a
   // bypass: the rows are fetched without a statement record.
   it('a protocol Execute of a SQL cursor is recorded', async () => {
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     await r.send(query('BEGIN; DECLARE cur_adv CURSOR FOR SELECT id FROM items ORDER BY id'));
     const before = b.store.records.length;
     const m = await r.send(bytes(execute('cur_adv', 5), sync()));
@@ -293,7 +185,7 @@ describe('prepared statement namespaces', () => {
 describe('extended protocol batches', () => {
   it('Bind/Execute after a refused Parse in the same batch run nothing', async () => {
     await victim('adv_ext1');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     // a harmless named statement prepared before the refused Parse, used after it (same batch)
     const m = await r.send(bytes(
       parse('ok1', 'SELECT 1'),
@@ -313,7 +205,7 @@ describe('extended protocol batches', () => {
 
   it('re-Parsing the unnamed statement with a refused text leaves nothing runnable', async () => {
     await victim('adv_ext2');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     await r.send(bytes(parse('', 'SELECT 1'), sync()));
     const m = await r.send(bytes(parse('', 'DELETE FROM adv_ext2'), sync(), bind('', ''), execute(''), sync()), 2);
     expect(errors(m)[0]!.code).toBe('42501');
@@ -323,7 +215,7 @@ describe('extended protocol batches', () => {
 
   it('a refused Parse then Bind/Execute of the unnamed statement without Sync, then Flush', async () => {
     await victim('adv_ext3');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     r.s.write(bytes(parse('', 'DELETE FROM adv_ext3'), bind('', ''), execute(''), frame('H')));
     await r.until(() => r.msgs.some((x) => x.code === 'E'), 3000);
     await r.send(sync());
@@ -334,7 +226,7 @@ describe('extended protocol batches', () => {
 
   it('pipelines several Syncs with refused statements among allowed ones', async () => {
     await victim('adv_ext4');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     const m = await r.send(bytes(
       parse('', 'SELECT 1'), bind('', ''), execute(''), sync(),
       parse('', 'DELETE FROM adv_ext4'), bind('', ''), execute(''), sync(),
@@ -350,7 +242,7 @@ describe('extended protocol batches', () => {
   });
 
   it('Execute with maxRows and PortalSuspended works, and a refused statement in between resyncs', async () => {
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     const m = await r.send(bytes(
       query('BEGIN'),
       parse('', 'SELECT g FROM generate_series(1, 10) g'), bind('cur', ''), execute('cur', 3), execute('cur', 3), sync(),
@@ -371,7 +263,7 @@ describe('extended protocol batches', () => {
   // first (DELETE) is recorded with the second text (SELECT).
   it('a failed re-Parse of an existing name does not change what Execute is recorded as', async () => {
     await victim('adv_ext5');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     await r.send(bytes(parse('dup', 'DELETE FROM adv_ext5 WHERE id = 1'), sync()));
     const m = await r.send(bytes(parse('dup', 'SELECT 1 /* innocent */'), sync()));
     expect(errors(m).map((e) => e.code)).toEqual(['42P05']);
@@ -389,7 +281,7 @@ describe('extended protocol batches', () => {
   // either does not run, or it is recorded.
   it('a Close skipped by the server after an error does not let the statement run unrecorded', async () => {
     await victim('adv_ext6');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     await r.send(bytes(parse('cl', 'DELETE FROM adv_ext6 WHERE id = 2'), sync()));
     // an error of the server's own (division by zero at Execute): the server now skips to Sync
     const m = await r.send(bytes(parse('', 'SELECT 1/0'), bind('', ''), execute(''), close('S', 'cl'), sync()));
@@ -404,7 +296,7 @@ describe('extended protocol batches', () => {
   });
 
   it('Describe/Close interleavings around a refused Parse keep the session in step', async () => {
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     const m = await r.send(bytes(
       parse('d1', 'SELECT 1 AS a'), describe_('S', 'd1'), close('S', 'd1'),
       parse('d1', 'DELETE FROM items'), describe_('S', 'd1'), close('S', 'd1'), sync(),
@@ -417,7 +309,7 @@ describe('extended protocol batches', () => {
   });
 
   it('a very long statement name and many parameters give clean errors', async () => {
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     const long = 'n'.repeat(10_000);
     let m = await r.send(bytes(parse(long, 'SELECT 1'), bind('', long), execute(''), sync()));
     expect(m.some((x) => x.code === 'Z')).toBe(true);
@@ -433,7 +325,7 @@ describe('extended protocol batches', () => {
 
   it('NUL bytes and invalid UTF-8 in Parse/Bind are refused cleanly, session usable', async () => {
     await victim('adv_ext7');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     // A NUL inside the Parse text ends the C string: the server would read "SELECT 1" and the
     // rest is a following field. Make sure it is not read as anything else.
     const nul = frame('P', cstr(''), bytes('SELECT 1', [0], 'DELETE FROM adv_ext7', [0]), int16(0));
@@ -579,7 +471,7 @@ describe('session reading rules', () => {
   // SELECT ...; DELETE FROM adv_scs1 (unbounded) and runs it.
   it('a statement pipelined behind SET standard_conforming_strings = off is read as the server reads it', async () => {
     await victim('adv_scs1');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     const m = await r.send(bytes(
       query('SET standard_conforming_strings = off'),
       query("SELECT 'a\\', ' x; DELETE FROM adv_scs1; --'"),
@@ -594,7 +486,7 @@ describe('session reading rules', () => {
   // constant; scs off (server): `'a\\' -- '` is one string and pg_read_file(...) is called.
   // no-file-access must refuse it; the server runs it.
   it('a Parse after an Execute of SET standard_conforming_strings = off in the same batch', async () => {
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     const m = await r.send(bytes(
       parse('', 'SET standard_conforming_strings = off'), bind('', ''), execute(''),
       parse('', "SELECT 'a\\' -- ', pg_read_file('/etc/hostname') AS leaked --\n"), bind('', ''), execute(''),
@@ -634,7 +526,7 @@ describe('session reading rules', () => {
   // escaped quote; the server sees the end of the literal and runs the DELETE.
   it('a statement pipelined behind a hidden switch to SJIS is not judged as UTF-8', async () => {
     await victim('adv_sjis');
-    const r = await Raw.open('alice', ['developers']);
+    const r = await Raw.open(b, 'alice', ['developers']);
     const evil = bytes('SELECT E\'', [0xc2, 0x81, 0x5c], "'; DELETE FROM adv_sjis; --'");
     const q = frame('Q', evil, [0]);
     r.s.write(bytes(query("DO $$BEGIN PERFORM set_config('client_encoding', 'SJIS', false); END$$"), q));
