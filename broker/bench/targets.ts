@@ -371,7 +371,9 @@ export async function startBroker(opts: {
   writeFileSync(configFile, brokerConfigYaml(input));
 
   const env: NodeJS.ProcessEnv = { ...process.env, [PASSWORD_ENV]: db.password };
-  const svc = startService('airlock broker', process.execPath, [cli, 'broker', '--config', configFile], { cwd: opts.repoRoot, env });
+  // For profiling the broker under load, e.g. AIRLOCK_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof".
+  const nodeArgs = (process.env.AIRLOCK_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const svc = startService('airlock broker', process.execPath, [...nodeArgs, cli, 'broker', '--config', configFile], { cwd: opts.repoRoot, env });
   const describe = (msg: string) => {
     const err = svc.stderr.text().trim();
     const out = svc.stdout.text().trim();
