@@ -24,6 +24,7 @@ import { ActiveSessions } from './proxy/active-sessions.js';
 import type { BrokerContext } from './proxy/broker-context.js';
 import { CancelRegistry } from './proxy/cancel-registry.js';
 import { handleClient } from './proxy/client-connection.js';
+import { handleTunnelClient } from './proxy/tunnel-client.js';
 import { ReleaseBatch } from './proxy/release-batch.js';
 import { JournalFileStore } from './recording/journal-file-store.js';
 import { MemoryStore } from './recording/memory-store.js';
@@ -130,7 +131,12 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     cleanups.push(() => closeServer(pgServer));
     const pgPort = (pgServer.address() as AddressInfo).port;
 
-    const app = await buildApp({ config, verifier, store, sessions, approvals, access, events, devProvider, version: VERSION });
+    const app = await buildApp({
+      config, verifier, store, sessions, approvals, access, events, devProvider, version: VERSION,
+      tunnel: (stream, principal, connection, remote) => {
+        handleTunnelClient(stream, ctx, principal, connection, remote).catch((e: unknown) => log.error('tunnel client failed', { error: String(e) }));
+      },
+    });
     await app.listen({ host: config.listen.http.host, port: config.listen.http.port });
     cleanups.push(() => app.close());
     const httpPort = (app.server.address() as AddressInfo).port;

@@ -18,7 +18,7 @@ Usage:
   airlock config check FILE             Validate a config file and summarise it (no secrets shown).
   airlock token --dev --user NAME [--groups a,b] [--broker URL]
                                         Print a token from the broker's development identity provider.
-  airlock connect CONNECTION            Local forwarder for terminals and CI (arrives with the editor issue).
+  airlock connect CONNECTION            Local forwarder (127.0.0.1) through the broker's WebSocket tunnel.
   airlock audit verify [--dir DIR | --config FILE]
                                         Check the audit journal for gaps, reordering and torn records.
 

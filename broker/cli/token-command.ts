@@ -1,5 +1,4 @@
-import type { ApiError, DevTokenResponse } from '../http/api.js';
-import { AirlockError } from '../errors/airlock-error.js';
+import { brokerUrl, DevTokenRefused, fetchDevToken } from './dev-token.js';
 import { parseCommandArgs, UsageError } from './usage-error.js';
 
 const HELP = `Usage: airlock token --dev --user NAME [--groups a,b] [--ttl SECONDS] [--broker URL]
@@ -34,28 +33,16 @@ export async function tokenCommand(args: string[]): Promise<number> {
   }
   if (!values.dev) throw new UsageError('only --dev tokens can be minted by the CLI; sign in with your identity provider otherwise', HELP);
   if (!values.user) throw new UsageError('--user is required', HELP);
-  const broker = (values.broker ?? process.env.AIRLOCK_BROKER_URL ?? 'http://127.0.0.1:8484').replace(/\/+$/, '');
+  const broker = brokerUrl(values.broker);
   const groups = values.groups?.split(',').map((g) => g.trim()).filter(Boolean);
   const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
   if (ttl !== undefined && !Number.isInteger(ttl)) throw new UsageError('--ttl must be a whole number of seconds', HELP);
-  let res: Response;
   try {
-    res = await fetch(`${broker}/v1/dev/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user: values.user, ...(groups ? { groups } : {}), ...(ttl ? { ttlSeconds: ttl } : {}) }),
-      signal: AbortSignal.timeout(10_000),
-    });
+    process.stdout.write(`${await fetchDevToken(broker, values.user, groups, ttl)}\n`);
+    return 0;
   } catch (e) {
-    throw new AirlockError('BRK_ERR_UPSTREAM_UNREACHABLE', `no broker answers at ${broker} (${(e as Error).message})`, {
-      hint: 'Start it with `npm start` (demo) or pass --broker URL.',
-    });
-  }
-  const body = (await res.json().catch(() => ({}))) as Partial<DevTokenResponse & ApiError>;
-  if (!res.ok || !body.token) {
-    process.stderr.write(`airlock token: ${body.message ?? `broker answered ${res.status}`}\n${body.hint ? `hint: ${body.hint}\n` : ''}`);
+    if (!(e instanceof DevTokenRefused)) throw e;
+    process.stderr.write(`airlock token: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
     return 1;
   }
-  process.stdout.write(`${body.token}\n`);
-  return 0;
 }

@@ -12,7 +12,9 @@ import type { ActiveSessions } from '../proxy/active-sessions.js';
 import type { RecordStore } from '../recording/record-store.js';
 import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
-import { attachEventsSocket } from './events-socket.js';
+import { eventsUpgrade } from './events-socket.js';
+import { tunnelUpgrade, type TunnelHandler } from './tunnel-socket.js';
+import { attachUpgrades } from './upgrades.js';
 import { approvalPages } from './pages/index.js';
 import { accessRoutes } from './routes/access.js';
 import { approvalRoutes } from './routes/approvals.js';
@@ -30,6 +32,8 @@ export interface AppDeps {
   readonly access: AccessService;
   readonly events: EventBus;
   readonly devProvider?: DevProvider | undefined;
+  /** Opens PostgreSQL sessions arriving through `/v1/tunnel/<connection>`; without it the tunnel is off. */
+  readonly tunnel?: TunnelHandler | undefined;
   readonly version: string;
 }
 
@@ -48,6 +52,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(approvalRoutes(deps));
   await app.register(accessRoutes(deps));
   await app.register(approvalPages(deps));
-  attachEventsSocket(app, deps);
+  attachUpgrades(app, {
+    '/v1/events': eventsUpgrade(deps),
+    '/v1/tunnel/': tunnelUpgrade(deps.verifier, deps.tunnel),
+  });
   return app;
 }

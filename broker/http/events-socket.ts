@@ -6,18 +6,14 @@
  * socket closes when the token expires (code 4001), and a client that stops reading is cut off
  * rather than buffered without bound (code 1013).
  */
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import type { EventBus } from '../approvals/event-bus.js';
 import { reviewerGroupsHeld, samePerson } from '../approvals/review-rules.js';
 import type { AirlockEvent } from '../approvals/types.js';
-import { isAirlockError } from '../errors/airlock-error.js';
 import type { Principal, TokenVerifier } from '../identity/types.js';
+import { withBearer, type UpgradeHandler } from './upgrades.js';
 
-export const EVENTS_PATH = '/v1/events';
 const MAX_BUFFERED = 1 << 20;
 const PING_MS = 30_000;
 
@@ -46,27 +42,18 @@ export function maySee(p: Principal, e: AirlockEvent, approvals: ApprovalService
   }
 }
 
-function refuse(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ code: status === 401 ? 'BRK_ERR_UNAUTHENTICATED' : 'BRK_ERR_NOT_FOUND', message });
-  socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${status === 401 ? 'www-authenticate: Bearer\r\n' : ''}connection: close\r\n\r\n${body}`);
-}
-
-export function attachEventsSocket(app: FastifyInstance, deps: EventsSocketDeps): void {
+/** The `/v1/events` upgrade: bearer token, then the stream of what the caller may see. */
+export function eventsUpgrade(deps: EventsSocketDeps): UpgradeHandler {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
-  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const path = (req.url ?? '').split('?')[0];
-    if (path !== EVENTS_PATH) return refuse(socket, 404, 'not found');
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m) return refuse(socket, 401, 'no token was presented');
-    deps.verifier.verify(m[1]!).then(
-      (principal) => wss.handleUpgrade(req, socket, head, (ws) => serve(ws, principal, deps)),
-      (e: unknown) => refuse(socket, 401, isAirlockError(e) ? e.message : 'the token was refused'),
-    );
-  });
-  app.addHook('onClose', async () => {
-    for (const c of wss.clients) c.close(1001, 'broker shutting down');
-    wss.close();
-  });
+  return {
+    handle(req, socket, head) {
+      withBearer(req, socket, deps.verifier, (principal) => wss.handleUpgrade(req, socket, head, (ws) => serve(ws, principal, deps)));
+    },
+    close() {
+      for (const c of wss.clients) c.close(1001, 'broker shutting down');
+      wss.close();
+    },
+  };
 }
 
 function serve(ws: WebSocket, p: Principal, deps: EventsSocketDeps): void {

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { AirlockError, isAirlockError } from '../errors/airlock-error.js';
 import type { Principal } from '../identity/types.js';
@@ -72,7 +73,8 @@ export async function handleClient(raw: Socket, ctx: BrokerContext): Promise<voi
 }
 
 /** Refused attempts are audit events too (a cancel request or a client that vanished is not). */
-function recordRefusal(e: unknown, ctx: BrokerContext, remote: string, attempt: { connection?: string; subject?: string }): void {
+/** Refused connection attempts are recorded too (never with the token). */
+export function recordRefusal(e: unknown, ctx: BrokerContext, remote: string, attempt: { connection?: string; subject?: string }): void {
   if (!isAirlockError(e) && !(e instanceof ProtocolError)) return;
   try {
     ctx.store.append({
@@ -152,9 +154,11 @@ async function authenticate(socket: Socket, pending: Buffer, ctx: BrokerContext)
   return ctx.verifier.verify(token);
 }
 
-class CancelHandled extends Error {}
+/** A CancelRequest was served: the connection ends without an error. */
+export class CancelHandled extends Error {}
 
-function rejectClient(socket: Socket, e: unknown, ctx: BrokerContext, remote: string): void {
+/** Ends a refused client with a FATAL ErrorResponse naming the reason (never a stack or a secret). */
+export function rejectClient(socket: Duplex, e: unknown, ctx: BrokerContext, remote: string): void {
   if (e instanceof CancelHandled) return;
   let fields: bm.NoticeFields;
   if (isAirlockError(e)) {

@@ -1,5 +1,5 @@
 /** Awaitable reads for the start-up phase of a client connection (before the relay takes over). */
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { AirlockError } from '../errors/airlock-error.js';
 import { FrameReader } from '../protocol/postgres/frame-reader.js';
 import { StartupReader, type StartupResult } from '../protocol/postgres/startup.js';
@@ -7,7 +7,7 @@ import { StartupReader, type StartupResult } from '../protocol/postgres/startup.
 /** Time a client gets to finish start-up and authentication (like authentication_timeout). */
 export const STARTUP_TIMEOUT_MS = 30_000;
 
-function readUntil<T>(socket: Socket, initial: Buffer, step: (chunk: Buffer) => T | null, timeoutMs: number): Promise<T> {
+function readUntil<T>(socket: Duplex, initial: Buffer, step: (chunk: Buffer) => T | null, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {
       clearTimeout(timer);
@@ -48,12 +48,12 @@ function readUntil<T>(socket: Socket, initial: Buffer, step: (chunk: Buffer) => 
   });
 }
 
-export function readStartupPacket(socket: Socket, reader: StartupReader, initial: Buffer, timeoutMs = STARTUP_TIMEOUT_MS): Promise<StartupResult> {
+export function readStartupPacket(socket: Duplex, reader: StartupReader, initial: Buffer, timeoutMs = STARTUP_TIMEOUT_MS): Promise<StartupResult> {
   return readUntil(socket, initial, (chunk) => reader.feed(chunk), timeoutMs);
 }
 
 /** Reads one typed message (e.g. PasswordMessage); returns it and anything after it. */
-export function readTypedMessage(socket: Socket, initial: Buffer, maxBytes: number, timeoutMs = STARTUP_TIMEOUT_MS): Promise<{ code: number; frame: Buffer; rest: Buffer }> {
+export function readTypedMessage(socket: Duplex, initial: Buffer, maxBytes: number, timeoutMs = STARTUP_TIMEOUT_MS): Promise<{ code: number; frame: Buffer; rest: Buffer }> {
   const reader = new FrameReader({ maxMessageBytes: maxBytes });
   let got: { code: number; frame: Buffer } | undefined;
   const rest: Buffer[] = [];

@@ -3,7 +3,7 @@
  * The start-up answer carries the database's ParameterStatus values but the broker's own
  * BackendKeyData, so cancel keys of the upstream never reach the client.
  */
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ConnectionConfig } from '../config/types.js';
 import type { Principal } from '../identity/types.js';
 import { principalLabel } from '../identity/types.js';
@@ -19,7 +19,7 @@ import type { ClientStartup } from './startup-params.js';
 
 export interface OpenSessionArgs {
   readonly ctx: BrokerContext;
-  readonly client: Socket;
+  readonly client: Duplex;
   readonly principal: Principal;
   readonly connection: ConnectionConfig;
   readonly startup: ClientStartup;

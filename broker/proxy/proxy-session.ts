@@ -7,7 +7,8 @@
  * with only the few inspections the broker needs.
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { AirlockError, isAirlockError } from '../errors/airlock-error.js';
 import type { Logger } from '../log.js';
 import type { Decision } from '../policy/decision.js';
@@ -42,7 +43,8 @@ import type { HoldContext } from './approval-hold.js';
 import { SessionHolds } from './session-holds.js';
 
 export interface ProxySessionOptions {
-  readonly client: Socket;
+  /** The client: a TCP or TLS socket, or the WebSocket stream of a tunnel. */
+  readonly client: Duplex;
   readonly upstream: Socket;
   readonly gate: StatementGate;
   readonly recorder: SessionRecorder;
@@ -61,7 +63,7 @@ export interface ProxySessionOptions {
 const MAX_HELD_MESSAGES = 1000;
 
 export class ProxySession implements FrameSink, Releasable {
-  private readonly client: Socket;
+  private readonly client: Duplex;
   private readonly upstream: Socket;
   private readonly reader: FrameReader;
   private readonly blocked = new BlockedStatements();
@@ -198,8 +200,10 @@ export class ProxySession implements FrameSink, Releasable {
     this.holds.ended();
     this.client.end();
     this.upstream.end();
-    this.client.destroySoon?.();
-    this.upstream.destroySoon?.();
+    // Let queued bytes (the last answers, a FATAL) go out, then release the sockets.
+    if (this.client instanceof Socket) this.client.destroySoon();
+    else this.client.once('finish', () => this.client.destroy());
+    this.upstream.destroySoon();
     this.opts.onClose(reason);
   }
 

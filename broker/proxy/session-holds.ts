@@ -5,6 +5,7 @@
  * — the batch itself permitted (or refused in place), then everything after it, in order.
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { UnitResult } from '../approvals/impact/dry-run-plan.js';
 import { AirlockError } from '../errors/airlock-error.js';
 import type { Logger } from '../log.js';
@@ -24,7 +25,7 @@ const MAX_HELD_MESSAGES = 1000;
 
 /** What the holds need from their session. */
 export interface HoldsSession {
-  readonly client: Socket;
+  readonly client: Duplex;
   readonly upstream: Socket;
   readonly relay: UpstreamRelay;
   readonly gate: StatementGate;

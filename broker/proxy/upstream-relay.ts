@@ -5,6 +5,7 @@
  * poison substitution) and ParameterStatus (the session's reading rules).
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   BackendCode,
   FrameReader,
@@ -24,7 +25,7 @@ interface RelaySession {
 }
 
 export interface UpstreamRelayOptions {
-  readonly client: Socket;
+  readonly client: Duplex;
   readonly upstream: Socket;
   readonly blocked: BlockedStatements;
   readonly tracker: ExecutionTracker;
