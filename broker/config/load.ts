@@ -11,6 +11,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml
 import { AirlockError } from '../errors/airlock-error.js';
 import { ConfigError } from './errors.js';
 import { resolveSecret } from './secrets.js';
+import type { MaskingConfig, MaskingRuleConfig } from '../masking/types.js';
 import type {
   ApprovalsConfig,
   NotifyTarget,
@@ -149,6 +150,7 @@ interface RawConfig {
     notify: (Omit<NotifyTarget, 'url' | 'secret'> & { url: SecretRef; secret?: SecretRef })[];
     access: Omit<ApprovalsConfig['access'], 'reviewers'> & { reviewers?: ReviewersConfig };
   };
+  masking: { salt?: SecretRef; rules: MaskingRuleConfig[] };
   recording: AirlockConfig['recording'];
   analysis: AirlockConfig['analysis'];
 }
@@ -233,6 +235,7 @@ function build(raw: RawConfig, baseDir: string, secret: SecretResolver): Airlock
     connections: new FrozenMap(connections),
     rules: raw.rules.map(buildRule),
     approvals: buildApprovals(raw.approvals, file, secret),
+    masking: buildMasking(raw.masking, secret),
     recording: {
       store: raw.recording.store,
       directory: file(raw.recording.directory),
@@ -276,6 +279,22 @@ function buildRuleApproval(a: RuleApprovalConfig): RuleApprovalConfig {
     ...(a.expiresInSeconds === undefined ? {} : { expiresInSeconds: a.expiresInSeconds }),
     ...(a.rowsChangedAbove === undefined ? {} : { rowsChangedAbove: a.rowsChangedAbove }),
     ...(a.notify === undefined ? {} : { notify: [...a.notify] }),
+  };
+}
+
+function buildMasking(m: RawConfig['masking'], secret: SecretResolver): MaskingConfig {
+  const salt = m.salt ? secret(m.salt, ['masking', 'salt']) : undefined;
+  return {
+    ...(salt ? { salt } : {}),
+    rules: m.rules.map((r) => ({
+      name: r.name,
+      ...(r.description === undefined ? {} : { description: r.description }),
+      columns: r.columns.map((c) => ({ column: c.column, strategy: c.strategy, ...(c.strategy === 'partial' ? { keepLast: c.keepLast ?? 4 } : {}) })),
+      ...(r.connections ? { connections: [...r.connections] } : {}),
+      ...(r.groups ? { groups: [...r.groups] } : {}),
+      ...(r.exemptGroups ? { exemptGroups: [...r.exemptGroups] } : {}),
+      detectors: [...r.detectors],
+    })),
   };
 }
 

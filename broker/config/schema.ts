@@ -10,6 +10,7 @@
  * `anyOf` or `format` check fails; ajv is told about it as a known keyword.
  */
 import { STATEMENT_KINDS } from '../analysis/types.js';
+import { DETECTORS } from '../masking/types.js';
 
 export type JsonSchema = { readonly [key: string]: unknown };
 
@@ -229,6 +230,27 @@ const approvals = obj('Approvals: reviewers, expiry, the impact dry run, notific
   file: str('The approvals file; relative paths are resolved against the configuration file\'s directory.', { default: '.airlock/approvals.json' }),
 }, { default: {} });
 
+const maskColumn = obj('A sensitive column and how its values are replaced.', {
+  column: str('`schema.table.column` or `table.column` (any schema); `*` matches any run of characters, e.g. `*.card_number`.', { pattern: '^[^.]+(\\.[^.]+){1,2}$', 'x-message': 'must be `table.column` or `schema.table.column`' }),
+  strategy: { type: 'string', enum: ['redact', 'partial', 'hash', 'null'], default: 'redact', description: '`redact`: `[masked]`; `partial`: all but the last `keepLast` characters become `*`; `hash`: `h:` + 16 hex digits of HMAC-SHA256(masking.salt, value), so equal values stay equal; `null`: SQL NULL. Values of non-text types become NULL whatever the strategy.' },
+  keepLast: int('`partial`: characters kept at the end (default 4).', 0, 64),
+}, { required: ['column'] });
+
+const maskingRule = obj('Columns masked for some identities on some connections.', {
+  name: str('Unique name, shown in masking notices and events.', { maxLength: 100 }),
+  description: str('What the rule is for.'),
+  columns: list('The sensitive columns.', maskColumn, { minItems: 1 }),
+  connections: strings('Connections the rule applies to (default: all).', { minItems: 1 }),
+  groups: strings('Groups the rule masks for (default: everyone not exempt).', { minItems: 1 }),
+  exemptGroups: strings('Groups that always see clear data under this rule.', { minItems: 1 }),
+  detectors: list('Content detectors applied to every text value a masked identity receives, whatever column it comes from.', { type: 'string', enum: [...DETECTORS] }, { uniqueItems: true, default: [] }),
+}, { required: ['name', 'columns'] });
+
+const masking = obj('Masking of sensitive values in everything a masked identity receives.', {
+  salt: secretRef('Key of the `hash` strategy (required when a column uses it). Keep it stable: hashes change with it.'),
+  rules: list('Masking rules.', maskingRule, { default: [] }),
+}, { default: {} });
+
 const rule = obj('A policy rule. Every matching rule counts; the most severe action wins (block > approve > allow).', {
   name: str('Unique rule name, recorded with every decision.', { maxLength: 100 }),
   description: str('What the rule is for.'),
@@ -266,6 +288,7 @@ export const configSchema: JsonSchema = {
     },
     rules: list('Policy rules; the most severe matching action wins. Statements no rule matches get the connection\'s `defaultAction`.', rule, { default: [] }),
     approvals,
+    masking,
     recording: obj('The audit record of every statement and decision.', {
       store: { type: 'string', enum: ['file', 'memory'], default: 'file', description: '`file`: append-only journal on disk; `memory`: kept in memory, for tests only.' },
       directory: str('Directory of the journal; relative paths are resolved against the configuration file\'s directory.', { default: '.airlock/recordings' }),

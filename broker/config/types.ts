@@ -4,6 +4,7 @@
  * environment or files before anything starts; nothing else reads the raw file.
  */
 import type { StatementKind } from '../analysis/types.js';
+import type { MaskingConfig } from '../masking/types.js';
 
 /** A secret is never written inline in the file: it names an environment variable or a file. */
 export type SecretRef = { readonly env: string } | { readonly file: string };
@@ -228,6 +229,7 @@ export interface AirlockConfig {
   readonly connections: ReadonlyMap<string, ConnectionConfig>;
   readonly rules: readonly RuleConfig[];
   readonly approvals: ApprovalsConfig;
+  readonly masking: MaskingConfig;
   readonly recording: RecordingConfig;
   readonly analysis: {
     /** Entries kept in each analysis cache (exact text, normalized shape). */

@@ -396,6 +396,32 @@ export function crossCheck(data: unknown): Problem[] {
     }
   }
 
+  // Masking.
+  const masking = isObject(data.masking) ? data.masking : {};
+  const maskNames = new Map<string, number>();
+  arr(masking.rules).forEach((r, i) => {
+    if (!isObject(r)) return;
+    const name = strOf(r.name);
+    if (name !== undefined) {
+      const first = maskNames.get(name);
+      if (first !== undefined) problems.push({ path: ['masking', 'rules', i, 'name'], message: `duplicate masking rule name "${name}" (also masking.rules[${first}])` });
+      else maskNames.set(name, i);
+    }
+    arr(r.columns).forEach((c, j) => {
+      if (isObject(c) && c.strategy === 'hash' && masking.salt === undefined) {
+        problems.push({ path: ['masking', 'rules', i, 'columns', j, 'strategy'], message: 'is "hash" but masking.salt is not set — add `masking: { salt: { env: NAME } }`' });
+      }
+      if (isObject(c) && c.keepLast !== undefined && c.strategy !== 'partial') {
+        problems.push({ path: ['masking', 'rules', i, 'columns', j, 'keepLast'], message: 'has no effect unless strategy is "partial"' });
+      }
+    });
+    if (connections) {
+      arr(r.connections).forEach((cn, j) => {
+        if (typeof cn === 'string' && !Object.keys(connections).includes(cn)) problems.push({ path: ['masking', 'rules', i, 'connections', j], message: `unknown connection "${cn}"` });
+      });
+    }
+  });
+
   // Rules.
   const rules = arr(data.rules);
   const ruleNames = new Map<string, number>();
