@@ -25,6 +25,8 @@ import type { BrokerContext } from './proxy/broker-context.js';
 import { CancelRegistry } from './proxy/cancel-registry.js';
 import { handleClient } from './proxy/client-connection.js';
 import { handleTunnelClient } from './proxy/tunnel-client.js';
+import { CatalogLoader } from './masking/catalog-loader.js';
+import { MaskingPolicy } from './masking/masking-policy.js';
 import { ReleaseBatch } from './proxy/release-batch.js';
 import { JournalFileStore } from './recording/journal-file-store.js';
 import { MemoryStore } from './recording/memory-store.js';
@@ -117,6 +119,8 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
       approvals,
       access,
       events,
+      masking: new MaskingPolicy(config.masking),
+      catalogs: new CatalogLoader(),
       release: new ReleaseBatch(store),
       tls: config.listen.postgres.tls
         ? createSecureContext({ cert: readFileSync(config.listen.postgres.tls.certFile), key: readFileSync(config.listen.postgres.tls.keyFile) })

@@ -127,6 +127,7 @@ export type AirlockEvent =
   | { readonly type: 'access.decided'; readonly at: string; readonly access: AccessRequest }
   | { readonly type: 'access.updated'; readonly at: string; readonly access: AccessRequest }
   | { readonly type: 'statement.blocked'; readonly at: string; readonly statement: BlockedStatementEvent }
+  | { readonly type: 'result.masked'; readonly at: string; readonly masked: MaskedResultEvent }
   | { readonly type: 'session.started' | 'session.ended'; readonly at: string; readonly session: SessionEvent };
 
 export interface BlockedStatementEvent {
@@ -136,6 +137,16 @@ export interface BlockedStatementEvent {
   readonly sql: string;
   readonly rule: string;
   readonly explanation: string;
+}
+
+export interface MaskedResultEvent {
+  readonly sessionId: string;
+  readonly connection: string;
+  readonly requester: PersonRef;
+  readonly columns: readonly string[];
+  readonly rules: readonly string[];
+  /** Values masked in the result. */
+  readonly values: number;
 }
 
 export interface SessionEvent {

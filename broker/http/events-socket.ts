@@ -36,6 +36,8 @@ export function maySee(p: Principal, e: AirlockEvent, approvals: ApprovalService
       return samePerson(p, e.access.requester) || reviewerGroupsHeld(p, e.access.requirements).length > 0;
     case 'statement.blocked':
       return samePerson(p, e.statement.requester);
+    case 'result.masked':
+      return samePerson(p, e.masked.requester);
     case 'session.started':
     case 'session.ended':
       return samePerson(p, e.session.requester);

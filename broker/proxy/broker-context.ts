@@ -3,6 +3,8 @@ import type { SecureContext } from 'node:tls';
 import type { AnalysisCache } from '../analysis/index.js';
 import type { AccessService } from '../approvals/access-service.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
+import type { CatalogLoader } from '../masking/catalog-loader.js';
+import type { MaskingPolicy } from '../masking/masking-policy.js';
 import type { EventBus } from '../approvals/event-bus.js';
 import type { AirlockConfig } from '../config/types.js';
 import type { TokenVerifier } from '../identity/types.js';
@@ -22,6 +24,9 @@ export interface BrokerContext {
   readonly cancels: CancelRegistry;
   readonly sessions: ActiveSessions;
   readonly approvals: ApprovalService;
+  readonly masking: MaskingPolicy;
+  /** Catalog snapshots per connection, for masked sessions. */
+  readonly catalogs: CatalogLoader;
   readonly access: AccessService;
   readonly events: EventBus;
   /** One journal write per event-loop turn before forwarded messages are released. */

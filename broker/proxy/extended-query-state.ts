@@ -5,6 +5,7 @@
  * and DISCARD forget statements, so a later Bind of the name is judged anew.
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
  */
+import type { StatementOutput } from '../masking/lineage/types.js';
 import { droppedStatements, type GateResult } from './statement-gate.js';
 
 export interface PreparedStatement {
@@ -12,6 +13,8 @@ export interface PreparedStatement {
   readonly gate: GateResult;
   /** Parameter type OIDs from Parse (kept to replay the statement in an impact dry run). */
   readonly paramTypes?: readonly number[];
+  /** For a masked identity: what it returns. */
+  readonly output?: StatementOutput;
   /** The constant part of its statement record, built at the first Execute. */
   fragment?: string;
 }
@@ -26,8 +29,10 @@ export class ExtendedQueryState {
   private readonly statements = new Map<string, PreparedStatement>();
   private readonly portals = new Map<string, BoundPortal>();
 
-  parsed(name: string, sql: string, gate: GateResult, paramTypes?: readonly number[]): void {
-    if (name === '' || !this.statements.has(name)) this.statements.set(name, paramTypes?.length ? { sql, gate, paramTypes } : { sql, gate });
+  parsed(name: string, sql: string, gate: GateResult, paramTypes?: readonly number[], output?: StatementOutput): void {
+    if (name === '' || !this.statements.has(name)) {
+      this.statements.set(name, { sql, gate, ...(paramTypes?.length ? { paramTypes } : {}), ...(output ? { output } : {}) });
+    }
   }
 
   /** Judges every prepared statement and bound portal again (the session's rules changed). */

@@ -14,6 +14,8 @@ import type { BrokerContext } from './broker-context.js';
 import { connectUpstream } from './upstream/connect-upstream.js';
 import { ProxySession } from './proxy-session.js';
 import { StatementGate } from './statement-gate.js';
+import { SessionMasking } from '../masking/session-masking.js';
+import { contentScanner } from '../masking/detectors/index.js';
 import { withGroups } from './session-groups.js';
 import type { ClientStartup } from './startup-params.js';
 
@@ -66,6 +68,7 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
     secretKey: upstream.secretKey,
     tls: connection.upstream.tls.mode !== 'disable',
   });
+  const masking = await sessionMasking(ctx, connection, principal.groups);
   const policy = ctx.policy.forSession({ connection: connection.name, principal }, connection, role !== undefined);
   const gate = new StatementGate(ctx.analysis, policy);
   gate.standardConformingStrings = upstream.parameters.get('standard_conforming_strings') !== 'off';
@@ -87,6 +90,10 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
       connection: connection.name,
       sessionId: a.sessionId,
       client: { address: a.remote, ...(a.startup.applicationName ? { applicationName: a.startup.applicationName } : {}) },
+    },
+    masking,
+    onMasked: (r) => {
+      ctx.events.publish({ type: 'result.masked', at: new Date().toISOString(), masked: { sessionId: a.sessionId, connection: connection.name, requester, ...r } });
     },
     onRefused: (sql, decision) => {
       ctx.events.publish({
@@ -128,4 +135,22 @@ export async function openSession(a: OpenSessionArgs): Promise<ProxySession> {
   ctx.events.publish({ type: 'session.started', at: startedAt, session: { sessionId: a.sessionId, connection: connection.name, requester } });
   ctx.log.info('session opened', { session: a.sessionId, connection: connection.name, who: principalLabel(principal), role });
   return session;
+}
+
+/**
+ * Masking for this caller on this connection, with a catalog snapshot loaded before the first
+ * statement (undefined: no masking rule applies). A statement naming a relation the snapshot
+ * does not know is refused and the snapshot reloaded, so a retry after a moment works.
+ */
+async function sessionMasking(ctx: BrokerContext, connection: ConnectionConfig, groups: readonly string[]): Promise<SessionMasking | undefined> {
+  const rules = ctx.masking.forSession(connection.name, groups);
+  if (!rules) return undefined;
+  let snapshot = await ctx.catalogs.get(connection.name, connection.upstream);
+  const scanner = rules.detectors.length ? contentScanner(rules.detectors) : undefined;
+  return new SessionMasking(
+    rules,
+    () => (snapshot = ctx.catalogs.current(connection.name) ?? snapshot),
+    scanner ? (text) => scanner.mask(text) : undefined,
+    () => void ctx.catalogs.get(connection.name, connection.upstream, true).catch(() => undefined),
+  );
 }

@@ -41,6 +41,9 @@ import { UpstreamRelay } from './upstream-relay.js';
 import type { GateResult, StatementGate } from './statement-gate.js';
 import type { HoldContext } from './approval-hold.js';
 import { SessionHolds } from './session-holds.js';
+import { ResultMasking, type MaskedResult } from './result-masking.js';
+import type { SessionMasking } from '../masking/session-masking.js';
+import { LineageError, type StatementOutput } from '../masking/lineage/types.js';
 
 export interface ProxySessionOptions {
   /** The client: a TCP or TLS socket, or the WebSocket stream of a tunnel. */
@@ -55,6 +58,10 @@ export interface ProxySessionOptions {
   readonly onClose: (reason: string) => void;
   /** Approvals for statements an `approve` decision holds; without it they are refused. */
   readonly approvals?: HoldContext;
+  /** For a masked identity: lineage and masking of what it receives (see result-masking.ts). */
+  readonly masking?: SessionMasking | undefined;
+  /** Told after each result in which values were masked. */
+  readonly onMasked?: (r: MaskedResult) => void;
   /** Told about every refused statement (after it is recorded), for the events stream. */
   readonly onRefused?: (sql: string, decision: Decision) => void;
 }
@@ -85,6 +92,7 @@ export class ProxySession implements FrameSink, Releasable {
   private releaseQueued = false;
   /** Statements waiting for approval, and every client message after them (in order). */
   private readonly holds: SessionHolds;
+  private readonly masking: ResultMasking | undefined;
   /** Extended messages were forwarded since the last Sync (a batch is open upstream). */
   private forwardedSinceSync = false;
   private readonly toUpstream = new CoalescingWriter((buf) => {
@@ -100,12 +108,14 @@ export class ProxySession implements FrameSink, Releasable {
       streamable: (c) => c === FrontendCode.CopyData,
     });
     this.tracker = new ExecutionTracker(opts.recorder);
+    this.masking = opts.masking ? new ResultMasking(opts.masking, () => this.decoding, (r) => opts.onMasked?.(r)) : undefined;
     this.relay = new UpstreamRelay({
       client: this.client,
       upstream: this.upstream,
       blocked: this.blocked,
       tracker: this.tracker,
       session: this,
+      masking: this.masking,
     });
     this.holds = new SessionHolds({
       client: this.client,
@@ -319,6 +329,7 @@ export class ProxySession implements FrameSink, Releasable {
       case FrontendCode.Describe:
       case FrontendCode.Flush:
         if (this.skipUntilSync) return;
+        if (code === FrontendCode.Describe) this.masking?.describe(this.unitsSent + 1);
         this.forwardedSinceSync = true;
         return this.forward(frame);
       case FrontendCode.CopyData:
@@ -346,9 +357,12 @@ export class ProxySession implements FrameSink, Releasable {
     const gate = this.admit('simple', sql);
     if (!gate) return;
     if (this.holds.mustHold(gate)) return this.holds.start(FrontendCode.Query, frame, { protocol: 'simple', sql, gate });
+    const outputs = this.maskingOutputs('simple', sql, gate.kinds);
+    if (outputs === null) return;
     // Queued now, written before the corked query leaves (see release-batch.ts).
     const id = this.opts.recorder.statement('simple', sql, gate.kinds, this.holds.recordedDecision(gate));
     this.unitsSent++;
+    if (outputs) this.masking!.query(this.unitsSent, outputs);
     this.tracker.started(id, this.unitsSent, true);
     this.forward(frame);
     if (gate.changesReading) this.barrier.holdUntilUnit(this.unitsSent);
@@ -361,9 +375,31 @@ export class ProxySession implements FrameSink, Releasable {
     const gate = this.admit('extended', parsed.sql);
     if (!gate) return;
     if (this.holds.mustHold(gate)) return this.holds.start(FrontendCode.Parse, frame);
-    this.extended.parsed(parsed.name, parsed.sql, gate, parsed.paramTypes);
+    const outputs = this.maskingOutputs('extended', parsed.sql, gate.kinds);
+    if (outputs === null) return;
+    this.extended.parsed(parsed.name, parsed.sql, gate, parsed.paramTypes, outputs?.[0]);
     this.forwardedSinceSync = true;
     this.forward(frame);
+  }
+
+  /**
+   * For a masked identity: what each statement returns, or `null` after refusing a statement
+   * whose lineage cannot be established. `undefined` when the session is not masked.
+   */
+  private maskingOutputs(protocol: 'simple' | 'extended', sql: string, kinds: readonly string[]): StatementOutput[] | null | undefined {
+    const m = this.masking;
+    if (!m) return undefined;
+    try {
+      return m.masking.outputs(sql);
+    } catch (e) {
+      if (!(e instanceof LineageError)) throw e;
+      const explanation = `rule "airlock:masking-lineage" (block): ${e.message}`;
+      this.refuse(
+        { severity: 'ERROR', code: '42501', message: `Airlock cannot show this to a masked identity: ${e.message}`, hint: 'Select the columns you need directly from tables or views (built-in functions only), or ask for an exemption from masking.' },
+        protocol, sql, kinds, { action: 'block', rule: 'airlock:masking-lineage', explanation, hint: undefined, statementIndex: 0 },
+      );
+      return null;
+    }
   }
 
   /** Decodes a message's text; text invalid in the session's encoding is refused (undefined). */
@@ -433,6 +469,7 @@ export class ProxySession implements FrameSink, Releasable {
       // database answers with its own error). Recorded either way.
       const id = this.opts.recorder.statement('extended', `-- Execute of portal "${portal}" (a SQL cursor, or no such portal)`, ['cursor'], CURSOR_PORTAL);
       this.tracker.started(id, this.unitsSent + 1, false);
+      this.masking?.execute(this.unitsSent + 1, this.masking.masking.state.cursors.get(portal));
       this.forwardedSinceSync = true;
       this.forward(frame);
       return;
@@ -446,6 +483,7 @@ export class ProxySession implements FrameSink, Releasable {
       : (stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision));
     const id = this.opts.recorder.statementFromFragment(fragment, bound.params);
     this.tracker.started(id, this.unitsSent + 1, false);
+    this.masking?.execute(this.unitsSent + 1, stmt.output ?? this.masking.masking.state.prepared.get(stmt.sql.startsWith('EXECUTE ') ? stmt.sql.split(' ')[1]! : ''));
     this.forwardedSinceSync = true;
     this.forward(frame);
   }

@@ -17,6 +17,7 @@ import {
 import type { BlockedStatements } from './blocked-statements.js';
 import { CoalescingWriter } from './coalescing-writer.js';
 import type { ExecutionTracker } from './execution-tracker.js';
+import type { ResultMasking } from './result-masking.js';
 
 interface RelaySession {
   parameterChanged(name: string, value: string): void;
@@ -25,6 +26,8 @@ interface RelaySession {
 }
 
 export interface UpstreamRelayOptions {
+  /** Masks results for a masked identity (see result-masking.ts). */
+  readonly masking?: ResultMasking | undefined;
   readonly client: Duplex;
   readonly upstream: Socket;
   readonly blocked: BlockedStatements;
@@ -51,17 +54,21 @@ export interface Interceptor {
 export class UpstreamRelay implements FrameSink {
   /** Set while a side conversation runs: its answers go there, not to the client. */
   intercept: Interceptor | undefined;
-  private readonly reader = new FrameReader({
-    maxMessageBytes: UPSTREAM_MAX_BUFFERED,
-    streamable: (c) => c === BackendCode.DataRow || c === BackendCode.CopyData,
-  });
+  private readonly reader: FrameReader;
   private unitsSettled = 0;
   status: 'I' | 'T' | 'E' = 'I';
   private readonly toClient = new CoalescingWriter((buf) => {
     if (!this.o.client.write(buf)) this.o.upstream.pause();
   });
 
-  constructor(private readonly o: UpstreamRelayOptions) {}
+  constructor(private readonly o: UpstreamRelayOptions) {
+    // Rows of a masked identity are rewritten whole, so they are not streamed in pieces.
+    const masked = o.masking !== undefined;
+    this.reader = new FrameReader({
+      maxMessageBytes: UPSTREAM_MAX_BUFFERED,
+      streamable: (c) => !masked && (c === BackendCode.DataRow || c === BackendCode.CopyData),
+    });
+  }
 
   start(): void {
     this.o.upstream.on('data', (chunk: Buffer) => {
@@ -107,11 +114,40 @@ export class UpstreamRelay implements FrameSink {
       this.intercept.message(code, frame);
       return;
     }
+    const masking = this.o.masking;
+    if (masking && code !== BackendCode.ReadyForQuery) {
+      const substituted = code === BackendCode.ErrorResponse && this.o.blocked.hasPending ? this.o.blocked.substitute(frame) : undefined;
+      if (substituted) {
+        masking.message(code, frame);
+        this.send(substituted);
+        return;
+      }
+      this.observe(code, frame);
+      const out = masking.message(code, frame);
+      if (Array.isArray(out)) for (const b of out) this.send(b);
+      else this.send(out);
+      return;
+    }
+    this.observe(code, frame);
+    if (code === BackendCode.ErrorResponse && this.o.blocked.hasPending) {
+      const replacement = this.o.blocked.substitute(frame);
+      if (replacement) {
+        this.send(replacement);
+        return;
+      }
+    }
+    this.send(frame);
+  }
+
+  /** The inspections the broker needs: unit boundaries, statement outcomes, reading rules. */
+  private observe(code: number, frame: Buffer): void {
     switch (code) {
       case BackendCode.ReadyForQuery: {
         const s = frame[5];
         this.status = s === 0x54 ? 'T' : s === 0x45 ? 'E' : 'I';
-        this.o.session.unitSettled(++this.unitsSettled);
+        this.unitsSettled++;
+        this.o.masking?.settle(this.unitsSettled);
+        this.o.session.unitSettled(this.unitsSettled);
         break;
       }
       case BackendCode.CommandComplete:
@@ -122,11 +158,7 @@ export class UpstreamRelay implements FrameSink {
         this.o.tracker.completed(null);
         break;
       case BackendCode.ErrorResponse: {
-        const replacement = this.o.blocked.hasPending ? this.o.blocked.substitute(frame) : undefined;
-        if (replacement) {
-          this.send(replacement);
-          return;
-        }
+        if (this.o.blocked.hasPending && this.o.blocked.isPoisonAnswer(frame)) break;
         if (!this.o.tracker.idle) {
           const f = readErrorFields(frame);
           this.o.tracker.failed(f.get('C') ?? '', f.get('M') ?? '');
@@ -141,6 +173,5 @@ export class UpstreamRelay implements FrameSink {
       default:
         break;
     }
-    this.send(frame);
   }
 }

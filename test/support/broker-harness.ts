@@ -31,6 +31,8 @@ export interface TestBrokerOptions {
   readonly upstreamTls?: string;
   /** YAML body of the `approvals:` section (indented two spaces); `store: memory` is always set. */
   readonly approvals?: string;
+  /** YAML body of the `masking:` section (indented two spaces). */
+  readonly masking?: string;
   /** Extra environment variables for secrets the YAML names. */
   readonly env?: Record<string, string>;
   /** Keep approvals in this file instead of memory (restart tests). */
@@ -102,6 +104,7 @@ ${opts.rules ?? DEFAULT_RULES}
 approvals:
 ${opts.approvalsFile ? `  store: file\n  file: ${JSON.stringify(opts.approvalsFile)}` : '  store: memory'}
 ${opts.approvals ?? DEFAULT_APPROVALS}
+${opts.masking ? `masking:\n${opts.masking}` : ''}
 recording: { store: memory }
 `;
   const config = parseConfig(yaml, { env: { ...opts.env, TEST_UPSTREAM_PASSWORD: password ?? '' }, fileName: 'test config' });

@@ -196,6 +196,11 @@ export function buildSlackMessage(event: AirlockEvent): SlackMessage {
         ],
       };
     }
+    case 'result.masked': {
+      const m = event.masked;
+      const text = `Values masked for ${clipName(m.requester)} on ${inline(m.connection, 100)}: ${inline(m.columns.join(', '), 300)}`;
+      return { text, blocks: [section(escapeMrkdwn(text))] };
+    }
     case 'session.started':
     case 'session.ended': {
       const s = event.session;

@@ -72,6 +72,7 @@ export {
   readAuthentication,
   type AuthenticationRequest,
 } from './backend-fields.js';
+export { readRowDescription, writeRowDescription, type FieldDescription } from './row-description.js';
 export {
   startupMessage,
   sslRequest,
