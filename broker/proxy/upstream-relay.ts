@@ -122,8 +122,10 @@ export class UpstreamRelay implements FrameSink {
         this.send(substituted);
         return;
       }
-      this.observe(code, frame);
       const out = masking.message(code, frame);
+      // Observed after masking: an error is recorded as the client sees it, never with the
+      // values it printed (a cast failure quotes the value).
+      this.observe(code, code === BackendCode.ErrorResponse && !Array.isArray(out) ? out : frame);
       if (Array.isArray(out)) for (const b of out) this.send(b);
       else this.send(out);
       return;

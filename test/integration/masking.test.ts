@@ -171,6 +171,8 @@ describe('masking for a masked identity', () => {
     expect(JSON.stringify({ m: e?.message, d: e?.detail })).not.toContain(EMAIL);
     const cast = await agent.query('SELECT ssn::int FROM m_customers').then(() => undefined, (x: pg.DatabaseError) => x);
     expect(cast?.message).not.toContain(SSN);
+    // The journal keeps the error as the client saw it (statement texts are the client's own).
+    expect(JSON.stringify(b.store.records.filter((r) => r.type === 'statement.end'))).not.toContain(SSN);
   });
 
   it('leaves exempt identities unmasked', async () => {

@@ -14,11 +14,12 @@ import { F_DIGITS13 } from './profile.js';
 import type { Detector, DetectorHit } from './types.js';
 
 /**
- * Maximal runs of digits joined by single spaces or dashes, not starting inside a word, a signed
+ * Maximal runs of 13+ digits joined by single spaces or dashes (shorter runs — dates, times,
+ * amounts — fail inside the regex engine, without a match object), not starting inside a word, a signed
  * number (`+`/`-`), a hyphenated id or the fraction of a decimal (`0.30000000000000004`). A comma
  * after a digit is a CSV field separator here, not a decimal one (PostgreSQL prints decimal points).
  */
-const RUN = /(?<![A-Za-z0-9_+-]|\d\.)\d+(?:[ -]\d+)*/g;
+const RUN = /(?<![A-Za-z0-9_+-]|\d\.)\d(?:[ -]?\d){12,}/g;
 
 const MIN_DIGITS = 13;
 const MAX_DIGITS = 19;
@@ -142,8 +143,6 @@ export const cardDetector: Detector = {
     RUN.lastIndex = 0;
     for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
       const run = m[0];
-      // Fewer than 13 characters cannot hold 13 digits.
-      if (run.length < MIN_DIGITS) continue;
       const end = m.index + run.length;
       if (run.indexOf(' ') === -1 && run.indexOf('-') === -1) {
         // One bare number (ids, epoch milliseconds): the common case, checked without splitting.
