@@ -10,7 +10,7 @@ import pg from 'pg';
 import { parseConfig } from '../config/load.js';
 import { startBroker, type RunningBroker } from '../broker.js';
 import type { Logger } from '../log.js';
-import { DEMO_CI_SECRET_ENV, DEMO_PASSWORD_ENV, demoConfigYaml } from './demo-config.js';
+import { DEMO_CI_SECRET_ENV, DEMO_MASKING_SALT_ENV, DEMO_PASSWORD_ENV, demoConfigYaml } from './demo-config.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { DEMO_DATABASE, ROLES_SQL, SEED_SQL } from './seed.js';
 
@@ -28,6 +28,7 @@ export async function startDemo(log: Logger, ports: DemoPorts = DEFAULT_DEMO_POR
   chmodSync(home, 0o711);
   const password = readOrCreateSecret(join(home, 'db-password'));
   const ciSecret = readOrCreateSecret(join(home, 'ci-secret'));
+  const maskingSalt = readOrCreateSecret(join(home, 'masking-salt'));
   progress('starting the embedded PostgreSQL');
   const db = await startEmbeddedPostgres({ baseDir: join(home, 'postgres'), password, persistent: true });
   try {
@@ -40,7 +41,7 @@ export async function startDemo(log: Logger, ports: DemoPorts = DEFAULT_DEMO_POR
       listenHttpPort: ports.http,
       devProviderPort: ports.idp,
     });
-    const config = parseConfig(yaml, { env: { [DEMO_PASSWORD_ENV]: password, [DEMO_CI_SECRET_ENV]: ciSecret }, baseDir: home, fileName: 'demo config' });
+    const config = parseConfig(yaml, { env: { [DEMO_PASSWORD_ENV]: password, [DEMO_CI_SECRET_ENV]: ciSecret, [DEMO_MASKING_SALT_ENV]: maskingSalt }, baseDir: home, fileName: 'demo config' });
     progress('starting the broker');
     const broker = await startBroker(config, { log });
     const token = await broker.devProvider!.mintToken('alice');
@@ -102,7 +103,7 @@ Airlock demo is running.
   Demo users: alice (developers, agents) · dave (developers) · bob (dba, reviewers) · carol (auditors)
   CI service account: ci-bot (client credentials, secret in .airlock/demo/ci-secret)
 
-Connect as alice (an agent: read-only role, no DDL, no unbounded writes) — token valid 1 hour:
+Connect as alice (an agent: read-only role, no DDL, no unbounded writes, personal data masked) — token valid 1 hour:
 
   PGPASSWORD='${aliceToken}' psql "host=${host} port=${port} dbname=shop user=alice sslmode=disable"
 

@@ -84,7 +84,12 @@ describe('demo', () => {
       await expect(c.query('DROP TABLE payments')).rejects.toThrow(/no-ddl-for-agents/);
       await expect(c.query('SET ROLE postgres')).rejects.toThrow(/airlock:role-lock/);
       await expect(c.query("SELECT pg_read_file('/etc/passwd')")).rejects.toThrow(/airlock:role-lock/);
-      expect((await c.query('SELECT name, email FROM customers LIMIT 3')).rowCount).toBe(3);
+      const people = await c.query('SELECT name, email, ssn FROM customers ORDER BY id LIMIT 3');
+      expect(people.rowCount).toBe(3);
+      // alice is an agent: personal data comes back masked.
+      expect(people.rows[0].email).toMatch(/^h:[0-9a-f]{16}$/);
+      expect(people.rows[0].ssn).toMatch(/^\*\*\*-\*\*-\d{4}$/);
+      await expect(c.query('SELECT md5(ssn) FROM customers LIMIT 1')).resolves.toMatchObject({ rows: [{ md5: '[masked]' }] });
       await c.end();
       const bob = new pg.Client({ host: '127.0.0.1', port: demo.broker.postgres.port, user: 'bob', database: 'shop', password: await demo.broker.devProvider!.mintToken('bob') });
       await bob.connect();
