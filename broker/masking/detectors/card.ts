@@ -14,10 +14,11 @@ import { F_DIGITS13 } from './profile.js';
 import type { Detector, DetectorHit } from './types.js';
 
 /**
- * Maximal runs of 13+ digits joined by single spaces or dashes (shorter runs — dates, times,
- * amounts — fail inside the regex engine, without a match object), not starting inside a word, a signed
- * number (`+`/`-`), a hyphenated id or the fraction of a decimal (`0.30000000000000004`). A comma
- * after a digit is a CSV field separator here, not a decimal one (PostgreSQL prints decimal points).
+ * Maximal runs of 13+ digits joined by single spaces or dashes — shorter runs (dates, times,
+ * amounts) fail inside the regex engine, without a match object — not starting inside a word, a
+ * signed number (`+`/`-`), a hyphenated id or the fraction of a decimal (`0.30000000000000004`).
+ * A comma after a digit is a CSV field separator here, not a decimal one (PostgreSQL prints
+ * decimal points).
  */
 const RUN = /(?<![A-Za-z0-9_+-]|\d\.)\d(?:[ -]?\d){12,}/g;
 
@@ -64,27 +65,13 @@ export function plausibleCard(d: string): boolean {
   }
 }
 
-interface Group {
-  readonly start: number;
-  readonly end: number;
-  /** The separator before this group (`''` for the first). */
-  readonly sep: string;
-}
+const SPACE = 0x20;
+const DASH = 0x2d;
 
-function splitGroups(text: string, start: number, end: number): Group[] {
-  const groups: Group[] = [];
-  let i = start;
-  let sep = '';
-  while (i < end) {
-    const g = i;
-    while (i < end && isDigit(text.charCodeAt(i))) i++;
-    groups.push({ start: g, end: i, sep });
-    if (i < end) {
-      sep = text[i] ?? '';
-      i++;
-    }
-  }
-  return groups;
+function digitsEnd(text: string, from: number, end: number): number {
+  let i = from;
+  while (i < end && isDigit(text.charCodeAt(i))) i++;
+  return i;
 }
 
 /** What follows the run glues it to something else: a word, a decimal fraction, a hyphenated id. */
@@ -94,7 +81,7 @@ function gluedAfter(text: string, end: number): boolean {
   if (isWordChar(c)) return true;
   const next = text.charCodeAt(end + 1);
   if (c === 0x2e && isDigit(next)) return true; // 4111….50
-  return c === 0x2d && isWordChar(next); // 4111…-abc
+  return c === DASH && isWordChar(next); // 4111…-abc
 }
 
 /**
@@ -103,55 +90,64 @@ function gluedAfter(text: string, end: number): boolean {
  * throughout. A window shorter than its run must be cut out at spaces (`qty 2 4111 1111 1111 1111`):
  * a dash-joined run is one token (an id), so only the whole of it may be a card. From each start
  * the longest valid window wins, so a 19-digit card never leaves its last group visible.
+ *
+ * Walks the groups in place, without splitting the run: a run of a million one-digit groups
+ * costs one pass.
  */
 function findInRun(text: string, start: number, end: number, out: DetectorHit[]): void {
-  const groups = splitGroups(text, start, end);
-  const last = groups.length - 1;
   const tailGlued = gluedAfter(text, end);
-  for (let i = 0; i <= last; i++) {
-    const first = groups[i];
-    if (first === undefined || (first.sep === '-' && i > 0)) continue;
-    let digits = 0;
+  let groupStart = start;
+  let sepBefore = 0; // the separator before the window's first group; 0 at the run's start
+  while (groupStart < end) {
+    const firstEnd = digitsEnd(text, groupStart, end);
     let best = -1;
-    for (let j = i; j <= last; j++) {
-      const g = groups[j];
-      if (g === undefined) break;
-      const len = g.end - g.start;
-      if (j > i && (g.sep !== groups[i + 1]?.sep || len < 3 || len > 6 || first.end - first.start !== 4)) break;
-      digits += len;
-      if (digits > MAX_DIGITS) break;
-      if (digits < MIN_DIGITS) continue;
-      const after = groups[j + 1];
-      if (after !== undefined && after.sep !== ' ') continue;
-      if (j === last && tailGlued) continue;
-      const raw = text.slice(first.start, g.end);
-      const number = j === i ? raw : raw.replace(/[ -]/g, '');
-      if (plausibleCard(number) && luhnValid(number)) best = j;
+    if (sepBefore !== DASH) {
+      const firstLength = firstEnd - groupStart;
+      let digits = firstLength;
+      let windowEnd = firstEnd;
+      let sep = 0;
+      while (digits <= MAX_DIGITS) {
+        const edgeOk = windowEnd === end ? !tailGlued : text.charCodeAt(windowEnd) === SPACE;
+        if (digits >= MIN_DIGITS && edgeOk) {
+          const number = text.slice(groupStart, windowEnd).replace(/[ -]/g, '');
+          if (plausibleCard(number) && luhnValid(number)) best = windowEnd;
+        }
+        if (windowEnd >= end || firstLength !== 4) break;
+        const s = text.charCodeAt(windowEnd);
+        if (sep === 0) sep = s;
+        else if (s !== sep) break;
+        const next = digitsEnd(text, windowEnd + 1, end);
+        const length = next - windowEnd - 1;
+        if (length < 3 || length > 6) break;
+        digits += length;
+        windowEnd = next;
+      }
+      if (best !== -1) out.push({ detector: 'card', start: groupStart, end: best });
     }
-    const g = groups[best];
-    if (g !== undefined) {
-      out.push({ detector: 'card', start: first.start, end: g.end });
-      i = best; // resume after this card
+    const resume = best === -1 ? firstEnd : best;
+    if (resume >= end) break;
+    sepBefore = text.charCodeAt(resume);
+    groupStart = resume + 1;
+  }
+}
+
+function findCards(text: string, out: DetectorHit[]): void {
+  RUN.lastIndex = 0;
+  for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
+    const run = m[0];
+    const end = m.index + run.length;
+    if (run.indexOf(' ') === -1 && run.indexOf('-') === -1) {
+      // One bare number (ids, epoch milliseconds): the common case, checked without splitting.
+      if (run.length <= MAX_DIGITS && !gluedAfter(text, end) && plausibleCard(run) && luhnValid(run)) {
+        out.push({ detector: 'card', start: m.index, end });
+      }
+    } else {
+      findInRun(text, m.index, end, out);
     }
   }
 }
 
 export const cardDetector: Detector = {
   name: 'card',
-  gate: [F_DIGITS13],
-  find(text, out) {
-    RUN.lastIndex = 0;
-    for (let m = RUN.exec(text); m !== null; m = RUN.exec(text)) {
-      const run = m[0];
-      const end = m.index + run.length;
-      if (run.indexOf(' ') === -1 && run.indexOf('-') === -1) {
-        // One bare number (ids, epoch milliseconds): the common case, checked without splitting.
-        if (run.length <= MAX_DIGITS && !gluedAfter(text, end) && plausibleCard(run) && luhnValid(run)) {
-          out.push({ detector: 'card', start: m.index, end });
-        }
-      } else {
-        findInRun(text, m.index, end, out);
-      }
-    }
-  },
+  passes: [{ gate: [F_DIGITS13], find: findCards }],
 };

@@ -9,7 +9,7 @@
  *   labelled (`aws_secret_access_key = …`, `"SecretAccessKey": "…"`, connection strings). Only
  *   the value is masked; the label stays, so the reader knows what was there.
  */
-import { F_LEN20, F_UNDERSCORE, F_UPPER2 } from './profile.js';
+import { F_LEN20, F_LEN50, F_UPPER2 } from './profile.js';
 import type { Detector, DetectorHit } from './types.js';
 
 const KEY_ID = /(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])|(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])/g;
@@ -29,12 +29,16 @@ function findAll(re: RegExp, text: string, out: DetectorHit[]): void {
 
 export const cloudKeyDetector: Detector = {
   name: 'cloud-key',
-  // Every form has two upper-case letters (AKIA, AIza, AccountKey) or an `_` in its label
-  // (aws_secret_access_key); lower-case `aws-secret-access-key` labels carry a mixed-case value.
-  gate: [F_LEN20 | F_UPPER2, F_LEN20 | F_UNDERSCORE],
-  find(text, out) {
-    findAll(KEY_ID, text, out);
-    findAll(AWS_SECRET, text, out);
-    findAll(AZURE_KEY, text, out);
-  },
+  passes: [
+    { gate: [F_LEN20 | F_UPPER2], find: (text, out) => findAll(KEY_ID, text, out) },
+    {
+      // A label and 40 characters; a literal search rules most texts out before the regex.
+      gate: [F_LEN50],
+      find: (text, out) => {
+        if (text.includes('ecret') || text.includes('ECRET')) findAll(AWS_SECRET, text, out);
+      },
+    },
+    // `AccountKey`'s capitals, or those of a random base64 value.
+    { gate: [F_LEN50 | F_UPPER2], find: (text, out) => findAll(AZURE_KEY, text, out) },
+  ],
 };

@@ -10,7 +10,7 @@
  * whatever the input (a backtracking regex is quadratic on long runs of word characters).
  */
 import { F_AT, F_DOT, F_LEN6 } from './profile.js';
-import type { Detector } from './types.js';
+import type { Detector, DetectorHit } from './types.js';
 
 const AT = 0x40;
 const DOT = 0x2e;
@@ -49,25 +49,26 @@ function validDomain(text: string, start: number, end: number): boolean {
   return true;
 }
 
+function findEmails(text: string, out: DetectorHit[]): void {
+  let floor = 0; // where the previous address ended: local parts never reach back past it
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > floor && isLocal(text.charCodeAt(start - 1))) start--;
+    while (start < at && text.charCodeAt(start) === DOT) start++; // `...user@` — dots are not the address
+    if (start === at) continue;
+    let end = at + 1;
+    while (end < text.length && isDomain(text.charCodeAt(end))) end++;
+    // A sentence's final dot (or a dash) after the address belongs to the sentence.
+    while (end > at + 1 && (text.charCodeAt(end - 1) === DOT || text.charCodeAt(end - 1) === DASH)) end--;
+    if (text.charCodeAt(end) === AT) continue; // `a@b.com@c`: not an address
+    if (!validDomain(text, at + 1, end)) continue;
+    out.push({ detector: 'email', start, end });
+    floor = end;
+    at = end - 1;
+  }
+}
+
 export const emailDetector: Detector = {
   name: 'email',
-  gate: [F_AT | F_DOT | F_LEN6],
-  find(text, out) {
-    let floor = 0; // where the previous address ended: local parts never reach back past it
-    for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
-      let start = at;
-      while (start > floor && isLocal(text.charCodeAt(start - 1))) start--;
-      while (start < at && text.charCodeAt(start) === DOT) start++; // `...user@` — dots are not the address
-      if (start === at) continue;
-      let end = at + 1;
-      while (end < text.length && isDomain(text.charCodeAt(end))) end++;
-      // A sentence's final dot (or a dash) after the address belongs to the sentence.
-      while (end > at + 1 && (text.charCodeAt(end - 1) === DOT || text.charCodeAt(end - 1) === DASH)) end--;
-      if (text.charCodeAt(end) === AT) continue; // `a@b.com@c`: not an address
-      if (!validDomain(text, at + 1, end)) continue;
-      out.push({ detector: 'email', start, end });
-      floor = end;
-      at = end - 1;
-    }
-  },
+  passes: [{ gate: [F_AT | F_DOT | F_LEN6], find: findEmails }],
 };

@@ -8,7 +8,7 @@
 import { isAlnum, isUpperAlnum } from './chars.js';
 import { IBAN_LENGTHS } from './iban-lengths.js';
 import { F_DIGITS2, F_LEN15, F_UPPER2 } from './profile.js';
-import type { Detector } from './types.js';
+import type { Detector, DetectorHit } from './types.js';
 
 /** Country code and check digits at the start of a token. */
 const START = /(?<![A-Za-z0-9])[A-Z]{2}\d{2}/g;
@@ -60,21 +60,22 @@ export function ibanChecksumValid(text: string, start: number, end: number): boo
   return r === 1;
 }
 
+function findIbans(text: string, out: DetectorHit[]): void {
+  START.lastIndex = 0;
+  for (let m = START.exec(text); m !== null; m = START.exec(text)) {
+    const length = IBAN_LENGTHS.get(m[0].slice(0, 2));
+    if (length === undefined) continue;
+    // Check digits are 98 minus a remainder modulo 97: 00, 01 and 99 cannot occur.
+    const check = m[0].slice(2);
+    if (check === '00' || check === '01' || check === '99') continue;
+    const end = ibanEnd(text, m.index, length);
+    if (end === -1 || !ibanChecksumValid(text, m.index, end)) continue;
+    out.push({ detector: 'iban', start: m.index, end });
+    START.lastIndex = end;
+  }
+}
+
 export const ibanDetector: Detector = {
   name: 'iban',
-  gate: [F_LEN15 | F_DIGITS2 | F_UPPER2],
-  find(text, out) {
-    START.lastIndex = 0;
-    for (let m = START.exec(text); m !== null; m = START.exec(text)) {
-      const length = IBAN_LENGTHS.get(m[0].slice(0, 2));
-      if (length === undefined) continue;
-      // Check digits are 98 minus a remainder modulo 97: 00, 01 and 99 cannot occur.
-      const check = m[0].slice(2);
-      if (check === '00' || check === '01' || check === '99') continue;
-      const end = ibanEnd(text, m.index, length);
-      if (end === -1 || !ibanChecksumValid(text, m.index, end)) continue;
-      out.push({ detector: 'iban', start: m.index, end });
-      START.lastIndex = end;
-    }
-  },
+  passes: [{ gate: [F_LEN15 | F_DIGITS2 | F_UPPER2], find: findIbans }],
 };

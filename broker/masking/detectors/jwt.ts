@@ -13,7 +13,7 @@
  * walking from dot to dot (`indexOf`) touches each character about once.
  */
 import { F_DOTS2, F_LEN30 } from './profile.js';
-import type { Detector } from './types.js';
+import type { Detector, DetectorHit } from './types.js';
 
 const DOT = 0x2e;
 const MIN_LENGTH = 30;
@@ -76,26 +76,29 @@ function tokenEnd(text: string, dot: number, eyJ: boolean): number {
   return eyJ ? runEnd(text, signatureEnd) : -1;
 }
 
+function findJwts(text: string, out: DetectorHit[]): void {
+  let dot = text.indexOf('.');
+  while (dot !== -1) {
+    let start = segmentStart(text, dot);
+    const eyJ = text.startsWith('eyJ', start);
+    // A header of 2+ characters that does not follow a dot (`a.b.c.d` from its second name on).
+    if (dot - start >= 2 && (eyJ || text.charCodeAt(start - 1) !== DOT)) {
+      const end = tokenEnd(text, dot, eyJ);
+      if (end !== -1 && end - start >= MIN_LENGTH && isJoseHeader(text.slice(start, dot))) {
+        // `prefix.eyJ…`: the dotted run is masked from its start.
+        while (eyJ && text.charCodeAt(start - 1) === DOT && isSeg(text.charCodeAt(start - 2))) {
+          start = segmentStart(text, start - 1);
+        }
+        out.push({ detector: 'jwt', start, end });
+        dot = text.indexOf('.', end);
+        continue;
+      }
+    }
+    dot = text.indexOf('.', dot + 1);
+  }
+}
+
 export const jwtDetector: Detector = {
   name: 'jwt',
-  gate: [F_DOTS2 | F_LEN30],
-  find(text, out) {
-    let dot = text.indexOf('.');
-    while (dot !== -1) {
-      let start = segmentStart(text, dot);
-      const eyJ = text.startsWith('eyJ', start);
-      // A header of 2+ characters that does not follow a dot (`a.b.c.d` from its second name on).
-      if (dot - start >= 2 && (eyJ || text.charCodeAt(start - 1) !== DOT)) {
-        const end = tokenEnd(text, dot, eyJ);
-        if (end !== -1 && end - start >= MIN_LENGTH && isJoseHeader(text.slice(start, dot))) {
-          // `prefix.eyJ…`: the dotted run is masked from its start.
-          if (eyJ) while (text.charCodeAt(start - 1) === DOT && isSeg(text.charCodeAt(start - 2))) start = segmentStart(text, start - 1);
-          out.push({ detector: 'jwt', start, end });
-          dot = text.indexOf('.', end);
-          continue;
-        }
-      }
-      dot = text.indexOf('.', dot + 1);
-    }
-  },
+  passes: [{ gate: [F_DOTS2 | F_LEN30], find: findJwts }],
 };

@@ -14,7 +14,7 @@
  */
 import { callingCodeLength } from './calling-codes.js';
 import { isDigit, isWordChar } from './chars.js';
-import { F_DIGITS8 } from './profile.js';
+import { F_DIGITS8, F_DIGITS9, F_LEN11, F_PLUS } from './profile.js';
 import type { Detector, DetectorHit } from './types.js';
 
 /** `+`, a digit, then digits and separators, ending on a digit; validated group by group below. */
@@ -121,12 +121,11 @@ function findNorthAmerican(text: string, out: DetectorHit[]): void {
   }
 }
 
+/** `+1 415-555-2671` is found by both passes; the scanner merges overlapping hits. */
 export const phoneDetector: Detector = {
   name: 'phone',
-  gate: [F_DIGITS8],
-  find(text, out) {
-    findInternational(text, out);
-    // `+1 415-555-2671` is found by both passes; the scanner merges overlapping hits.
-    findNorthAmerican(text, out);
-  },
+  passes: [
+    { gate: [F_PLUS | F_DIGITS8], find: findInternational },
+    { gate: [F_DIGITS9 | F_LEN11], find: findNorthAmerican },
+  ],
 };

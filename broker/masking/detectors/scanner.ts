@@ -1,9 +1,10 @@
 /**
  * `contentScanner(names)`: the detectors of one masking rule, compiled once and cached by their
  * sorted names. On the hot path (every text value of every result row a masked identity
- * receives), a value with nothing to find costs one `charCodeAt` pass (profileText) plus an
- * integer test per gate of each enabled detector; only values that pass a detector's gate reach
- * its regexes. Nothing is allocated on that path but `mask`'s result object.
+ * receives), a value with nothing to find costs one table-driven pass over its characters
+ * (profileText) plus an integer test per gate of each enabled detector's passes; only values that
+ * pass a gate reach the regexes behind it. Nothing is allocated on that path but `mask`'s result
+ * object.
  */
 import { DETECTORS } from '../types.js';
 import type { DetectorName } from '../types.js';
@@ -11,7 +12,7 @@ import { mergeHits } from './merge.js';
 import { profileText } from './profile.js';
 import { DETECTOR_IMPLEMENTATIONS } from './registry.js';
 import { replacement } from './replacement.js';
-import type { ContentScanner, Detector, DetectorHit, MaskedText } from './types.js';
+import type { ContentScanner, DetectorHit, DetectorPass, MaskedText } from './types.js';
 
 const NOTHING: readonly DetectorName[] = Object.freeze([]);
 
@@ -33,8 +34,8 @@ function firedList(mask: number): readonly DetectorName[] {
 
 class Scanner implements ContentScanner {
   readonly detectors: readonly DetectorName[];
-  readonly #impls: readonly Detector[];
-  /** The gates of all detectors, flattened: detector `#gateOwner[k]` may match if `#gates[k]` ⊆ features. */
+  readonly #passes: readonly DetectorPass[];
+  /** The gates of all passes, flattened: pass `#gateOwner[k]` may match if `#gates[k]` ⊆ features. */
   readonly #gates: Int32Array;
   readonly #gateOwner: Int32Array;
   /** Raw hits of the current call; reused so a clean value allocates no array. */
@@ -42,26 +43,27 @@ class Scanner implements ContentScanner {
 
   constructor(names: readonly DetectorName[]) {
     this.detectors = Object.freeze([...names]);
-    this.#impls = names.map((n) => DETECTOR_IMPLEMENTATIONS[n]);
-    const gates = this.#impls.flatMap((d, i) => d.gate.map((g) => [g, i] as const));
+    this.#passes = names.flatMap((n) => DETECTOR_IMPLEMENTATIONS[n].passes);
+    const gates = this.#passes.flatMap((p, i) => p.gate.map((g) => [g, i] as const));
     this.#gates = Int32Array.from(gates, ([g]) => g);
     this.#gateOwner = Int32Array.from(gates, ([, i]) => i);
   }
 
   /** Merged hits, or undefined when there are none. */
   #find(text: string): DetectorHit[] | undefined {
-    if (text.length < MIN_TEXT || this.#impls.length === 0) return undefined;
+    if (text.length < MIN_TEXT || this.#passes.length === 0) return undefined;
     const features = profileText(text);
     const raw = this.#scratch;
+    if (raw.length !== 0) raw.length = 0; // left over only if a detector threw
     const gates = this.#gates;
     const owner = this.#gateOwner;
-    let last = -1; // a detector whose gates are listed together runs once
+    let last = -1; // a pass whose gates are listed together runs once
     for (let k = 0; k < gates.length; k++) {
       const g = gates[k] ?? 0;
       const i = owner[k] ?? 0;
       if (i !== last && (features & g) === g) {
         last = i;
-        this.#impls[i]?.find(text, raw);
+        this.#passes[i]?.find(text, raw);
       }
     }
     if (raw.length === 0) return undefined;

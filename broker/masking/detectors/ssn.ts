@@ -8,17 +8,18 @@
  * separator", not before a word character, a dash, a slash, "separator and digit" or a decimal.
  */
 import { F_DIGITS9, F_LEN11 } from './profile.js';
-import type { Detector } from './types.js';
+import type { Detector, DetectorHit } from './types.js';
 
 const SSN = /(?<![A-Za-z0-9_+\-./]|\d[ -])(?!000|666|9)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![A-Za-z0-9_\-/]|[ .,]\d)/g;
 
+function findSsns(text: string, out: DetectorHit[]): void {
+  SSN.lastIndex = 0;
+  for (let m = SSN.exec(text); m !== null; m = SSN.exec(text)) {
+    out.push({ detector: 'ssn', start: m.index, end: m.index + m[0].length });
+  }
+}
+
 export const ssnDetector: Detector = {
   name: 'ssn',
-  gate: [F_DIGITS9 | F_LEN11],
-  find(text, out) {
-    SSN.lastIndex = 0;
-    for (let m = SSN.exec(text); m !== null; m = SSN.exec(text)) {
-      out.push({ detector: 'ssn', start: m.index, end: m.index + m[0].length });
-    }
-  },
+  passes: [{ gate: [F_DIGITS9 | F_LEN11], find: findSsns }],
 };

@@ -31,12 +31,17 @@ export interface MaskedText {
   readonly detectors: readonly DetectorName[];
 }
 
-/** One detector: a cheap gate, then the real search (regexes compiled once, at module load). */
+/** One detector: one or more passes, each a cheap gate then the real search. */
 export interface Detector {
   readonly name: DetectorName;
+  readonly passes: readonly DetectorPass[];
+}
+
+/** One search of a detector (e.g. phone: international, then North American numbers). */
+export interface DetectorPass {
   /**
-   * Necessary condition, as alternative sets of `profile.ts` features: the detector looks at a
-   * text only when every feature of one of the sets is present (e.g. `[F_DIGITS13]` for cards).
+   * Necessary condition, as alternative sets of `profile.ts` features: the pass looks at a text
+   * only when every feature of one of the sets is present (e.g. `[F_DIGITS13]` for cards).
    */
   readonly gate: readonly number[];
   /** Appends every hit in `text` to `out` (in any order; the scanner sorts and merges). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentScanner } from '../../../../../broker/masking/detectors/index.js';
 import { mergeHits } from '../../../../../broker/masking/detectors/merge.js';
+import { replacement } from '../../../../../broker/masking/detectors/replacement.js';
 import { DETECTORS } from '../../../../../broker/masking/types.js';
 import type { DetectorName } from '../../../../../broker/masking/types.js';
 
@@ -96,6 +97,10 @@ describe('contentScanner', () => {
       { detector: 'email', start: 20, end: 30 },
     ])).toEqual([{ detector: 'card', start: 0, end: 20 }, { detector: 'email', start: 20, end: 30 }]);
     expect(mergeHits([])).toEqual([]);
+    // The last four digits are shown only when the span is exactly a card number.
+    const text = '4111111111111111 +1 5';
+    expect(replacement(text, { detector: 'card', start: 0, end: 16 })).toBe('[masked:card …1111]');
+    expect(replacement(text, { detector: 'card', start: 0, end: 21 })).toBe('[masked:card]');
   });
 
   it('a masked text holds nothing more to mask', () => {
