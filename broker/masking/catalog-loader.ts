@@ -62,7 +62,7 @@ async function load(u: UpstreamConfig): Promise<CatalogSnapshot> {
   client.on('error', () => {});
   await client.connect();
   try {
-    const res = await client.query<{ oid: string; schema: string; name: string; kind: string; columns: string[] | null; attnums: number[] | null; view_definition: string | null }>(CATALOG_SQL);
+    const res = await client.query<{ oid: string; schema: string; name: string; kind: string; columns: string[] | null; attnums: number[] | null; view_definition: string | null; parents: string[] | null }>(CATALOG_SQL);
     const rows: CatalogRow[] = res.rows.map((r) => ({
       oid: Number(r.oid),
       schema: r.schema,
@@ -71,6 +71,7 @@ async function load(u: UpstreamConfig): Promise<CatalogSnapshot> {
       columns: r.columns ?? [],
       attnums: (r.attnums ?? []).map(Number),
       ...(r.view_definition ? { viewDefinition: r.view_definition } : {}),
+      ...(r.parents?.length ? { parents: r.parents } : {}),
     }));
     return new CatalogSnapshot(rows);
   } finally {

@@ -24,6 +24,8 @@ export interface CatalogRow {
   /** attnum of each entry of `columns`. */
   readonly attnums: readonly number[];
   readonly viewDefinition?: string;
+  /** `schema.table` of the parents (partitioned table, inheritance). */
+  readonly parents?: readonly string[];
 }
 
 export class CatalogSnapshot implements Catalog {
@@ -43,12 +45,33 @@ export class CatalogSnapshot implements Catalog {
     }
   }
 
-  /** The column key (`schema.table.column`) RowDescription's table OID and attnum point at. */
-  columnKey(tableOid: number, attnum: number): string | undefined {
+  /**
+   * The column keys RowDescription's table OID and attnum point at: the table's own and those
+   * of the same column in every ancestor (a partition or inheritance child holds its parent's
+   * data, so a rule on the parent covers it).
+   */
+  columnKeys(tableOid: number, attnum: number): string[] {
     const r = this.byOid.get(tableOid);
-    if (!r) return undefined;
+    if (!r) return [];
     const i = r.attnums.indexOf(attnum);
-    return i < 0 ? undefined : `${r.schema}.${r.name}.${r.columns[i]}`;
+    return i < 0 ? [] : this.keysOf(r, r.columns[i]!);
+  }
+
+  /** `schema.table.column` of `r` and of its ancestors. */
+  keysOf(r: CatalogRow, column: string): string[] {
+    const keys = [`${r.schema}.${r.name}.${column}`];
+    const seen = new Set<string>();
+    const walk = (row: CatalogRow): void => {
+      for (const p of row.parents ?? []) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        keys.push(`${p}.${column}`);
+        const parent = this.byKey.get(p);
+        if (parent) walk(parent);
+      }
+    };
+    walk(r);
+    return keys;
   }
 
   /** For a view's column (by OID and attnum): its lineage. */
@@ -63,14 +86,14 @@ export class CatalogSnapshot implements Catalog {
       if (r) return this.resolve(r);
       return SYSTEM_SCHEMAS.has(schema) ? systemRelation(schema, name) : undefined;
     }
+    // The session's search_path decides which schema an unqualified name means, and the
+    // client can change it: the name stands for every schema that has it.
     const candidates = this.byName.get(name) ?? [];
-    const pub = candidates.find((c) => c.schema === 'public');
-    if (pub) return this.resolve(pub);
     if (candidates.length === 1) return this.resolve(candidates[0]!);
     // System catalogs (pg_class, pg_settings...) hold no user data; the few that expose
     // column values (pg_stats...) are refused by the lineage checks.
     if (candidates.length === 0) return name.startsWith('pg_') ? systemRelation('pg_catalog', name) : undefined;
-    // Several schemas, none on the default path: a column stands for all of them.
+    // Several schemas: a column stands for all of them.
     const all = candidates.map((c) => this.resolve(c));
     const first = all[0]!;
     return {
@@ -89,6 +112,10 @@ export class CatalogSnapshot implements Catalog {
     const done = this.resolved.get(key);
     if (done) return done;
     let rel: CatalogRelation = { schema: r.schema, name: r.name, columns: r.columns };
+    if (r.parents?.length) {
+      // A partition or inheritance child: its columns are also its ancestors' columns.
+      rel = { ...rel, viewColumns: r.columns.map((c) => ({ name: c, sources: new Set(this.keysOf(r, c)), direct: `${r.schema}.${r.name}.${c}` })) };
+    }
     if (r.viewDefinition !== undefined && !this.resolving.has(key)) {
       this.resolving.add(key);
       try {
@@ -112,6 +139,9 @@ export class CatalogSnapshot implements Catalog {
         },
         checkRelation: () => {},
         query: (node, scope) => selectOutput(node, scope, ctx),
+        modifying: () => {
+          throw new LineageError('a view cannot modify data');
+        },
       };
       const cols = selectOutput(tree.stmts[0]!.stmt, new Scope(undefined), ctx);
       return r.columns.map((name, i) => ({ ...(cols[i] ?? { sources: new Set<string>() }), name }));
@@ -142,7 +172,10 @@ export const CATALOG_SQL = `
 SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attnum > 0) AS columns,
        array_agg(a.attnum::int4 ORDER BY a.attnum) FILTER (WHERE a.attnum > 0) AS attnums,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS view_definition
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END AS view_definition,
+       (SELECT array_agg(pn.nspname || '.' || p.relname) FROM pg_catalog.pg_inherits i
+          JOIN pg_catalog.pg_class p ON p.oid = i.inhparent JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+         WHERE i.inhrelid = c.oid) AS parents
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped

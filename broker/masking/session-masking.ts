@@ -12,7 +12,7 @@ import type { SessionMaskingRules } from './masking-policy.js';
 import type { ColumnAction, ScanResult } from './row-masker.js';
 
 export class SessionMasking {
-  readonly state: SessionLineageState = { prepared: new Map(), cursors: new Map() };
+  readonly state: SessionLineageState = { prepared: new Map(), cursors: new Map(), holdCursors: new Set() };
 
   constructor(
     readonly rules: SessionMaskingRules,
@@ -46,8 +46,8 @@ export class SessionMasking {
     const snapshot = this.catalog();
     return fields.map((f, i) => {
       // Ground truth from the wire: a plain column of a table (or a view's column).
-      const key = f.tableOid ? snapshot.columnKey(f.tableOid, f.columnNumber) : undefined;
-      const onWire = key ? this.rules.sensitive(key) : undefined;
+      const keys = f.tableOid ? snapshot.columnKeys(f.tableOid, f.columnNumber) : [];
+      const onWire = keys.map((k) => this.rules.sensitive(k)).find((x) => x !== undefined);
       const col = cols?.[i];
       if (col?.direct) {
         const hit = this.rules.sensitive(col.direct);

@@ -17,6 +17,15 @@ import type { StatementOutput } from '../masking/lineage/types.js';
 import { RowMasker } from '../masking/row-masker.js';
 import type { SessionMasking } from '../masking/session-masking.js';
 
+/**
+ * SQLSTATE classes whose messages speak of the statement, the session or the server rather than
+ * of data values: 08 connection, 0A feature not supported, 25 transaction state, 26/34 invalid
+ * statement or cursor name, 28 authorization, 3D/3F catalog or schema, 40 rollback, 42 syntax or
+ * access, 53 resources, 55 object state, 57 operator intervention, 58 system.
+ * @see https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+const MESSAGE_SAFE_CLASSES = new Set(['08', '0A', '25', '26', '28', '34', '3D', '3F', '40', '42', '53', '55', '57', '58']);
+
 type Expectation =
   | { readonly kind: 'query'; readonly unit: number; readonly outputs: readonly StatementOutput[]; index: number; done: boolean }
   | { readonly kind: 'describe'; readonly unit: number }
@@ -34,6 +43,8 @@ export class ResultMasking {
   private maskerFields: readonly FieldDescription[] = [];
   /** The last RowDescription answered to a Describe, for the Execute after it. */
   private described: readonly FieldDescription[] | undefined;
+  /** A COPY in CSV or binary format with nothing masked in it runs through unparsed. */
+  private copyPassThrough = false;
 
   constructor(
     readonly masking: SessionMasking,
@@ -117,6 +128,12 @@ export class ResultMasking {
   private startCopy(): void {
     const head = this.queue[0];
     const output = head?.kind === 'query' ? head.outputs[head.index] : head?.kind === 'execute' ? head.output : undefined;
+    if (output?.kind === 'rows' && output.copyFormat !== undefined && output.copyFormat !== 'text') {
+      // CSV or binary: lineage has shown nothing masked is in it (it refuses them otherwise).
+      this.masker = undefined;
+      this.copyPassThrough = true;
+      return;
+    }
     const width = output?.kind === 'rows' ? output.columns.length : 0;
     const fields: FieldDescription[] = Array.from({ length: width }, (_, i) => ({
       name: output?.kind === 'rows' ? output.columns[i]!.name : `column${i + 1}`,
@@ -131,6 +148,7 @@ export class ResultMasking {
   }
 
   private row(frame: Buffer, mask: (m: RowMasker, f: Buffer) => Buffer): Buffer {
+    if (this.copyPassThrough && frame[0] === BackendCode.CopyData) return frame;
     if (!this.masker) {
       // An Execute without a Describe in front of it: nothing says what the columns are, so
       // the lineage alone decides (fields of unknown type become NULL when masked).
@@ -157,6 +175,7 @@ export class ResultMasking {
 
   /** Ends the current result; a NOTICE naming what was masked, if anything was. */
   private endResult(): Buffer | undefined {
+    this.copyPassThrough = false;
     const m = this.masker;
     this.masker = undefined;
     if (!m?.active) return undefined;
@@ -183,10 +202,18 @@ export class ResultMasking {
       return this.masking.scan ? this.masking.scan(quoted).text : quoted;
     };
     const severity = (f.get('V') ?? f.get('S') ?? 'ERROR') as 'ERROR';
+    const code = f.get('C') ?? 'XX000';
+    // Errors about data (invalid values, constraints, limits...) quote the offending value in
+    // any shape (`date out of range: 321549876-01-01`): only classes about the statement, the
+    // session or the server keep their message (quoted parts replaced below).
+    if (!MESSAGE_SAFE_CLASSES.has(code.slice(0, 2))) {
+      const withheld = { severity, code, message: `the database reported an error (SQLSTATE ${code}); its message is withheld by Airlock because it can contain masked values` };
+      return frame[0] === BackendCode.NoticeResponse ? bm.noticeResponse(withheld) : bm.errorResponse(withheld);
+    }
     const detail = f.has('D') || f.has('W') ? 'Details withheld by Airlock: they can contain masked values.' : undefined;
     const fields = {
       severity,
-      code: f.get('C') ?? 'XX000',
+      code,
       message: clean(f.get('M')) ?? '',
       ...(detail ? { detail } : {}),
       ...(f.has('H') ? { hint: clean(f.get('H'))! } : {}),

@@ -209,6 +209,11 @@ function leaksIn(values: readonly unknown[]): Leak[] {
   return [...found.values()];
 }
 
+/** One line per leak, so a failure shows what came back. */
+function describeLeaks(leaks: readonly Leak[]): string[] {
+  return leaks.map((l) => `${l.raw} (${l.how}) in ${JSON.stringify(l.in)}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Harness.
 
@@ -308,7 +313,7 @@ async function attempt(a: Attempt): Promise<void> {
   const c = await b.client('alice', ['agents']);
   try {
     const o = await run(c, a, 'array');
-    expect(leaksIn(o.received), `${a.name} — errors: ${safeJson(o.errors)}`).toEqual([]);
+    expect(describeLeaks(leaksIn(o.received)), `${a.name} — errors: ${safeJson(o.errors)}`).toEqual([]);
   } finally {
     await c.end().catch(() => undefined);
   }
@@ -317,7 +322,7 @@ async function attempt(a: Attempt): Promise<void> {
 async function psqlAttempt(a: PsqlAttempt): Promise<void> {
   const token = await b.token('alice', ['agents']);
   const out = await psql(b.port, 'alice', token, [...(a.args ?? [])], a.input);
-  expect(leaksIn([out.stdout, out.stderr]), `${a.name} — exit ${out.status}, stderr: ${out.stderr.slice(0, 400)}`).toEqual([]);
+  expect(describeLeaks(leaksIn([out.stdout, out.stderr])), `${a.name} — exit ${out.status}, stderr: ${out.stderr.slice(0, 400)}`).toEqual([]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,6 +365,8 @@ const EXPRESSIONS: Attempt[] = [
   { name: 'quote_literal and quote_ident', sql: 'SELECT quote_literal(phone), quote_ident(email) FROM x_customers' },
   { name: 'string_to_array and back', sql: "SELECT array_to_string(string_to_array(phone, ' '), ' ') FROM x_customers" },
   { name: 'repeat and btrim', sql: "SELECT repeat(phone, 2), btrim('  ' || email || '  ') FROM x_customers" },
+  { name: 'COLLATE', sql: 'SELECT phone COLLATE "C", email COLLATE "C" FROM x_customers' },
+  { name: 'array subscript and ROW field selection', sql: 'SELECT (ARRAY[phone, email])[1], (ROW(phone, ssn)).f1 FROM x_customers' },
 ];
 
 const CASTS_AND_ENCODINGS: Attempt[] = [
@@ -387,6 +394,9 @@ const AGGREGATES_AND_WINDOWS: Attempt[] = [
   { name: 'percentile_disc within group', sql: 'SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY phone) FROM x_customers' },
   { name: 'any_value grouped by a clear column', sql: 'SELECT city, any_value(phone) FROM x_customers GROUP BY city' },
   { name: 'xmlagg(xmlelement)', sql: 'SELECT xmlagg(xmlelement(name p, phone))::text FROM x_customers' },
+  { name: 'xmlforest', sql: 'SELECT xmlforest(phone, email)::text FROM x_customers' },
+  { name: 'SQL/JSON JSON_OBJECT and JSON_ARRAY constructors', sql: "SELECT JSON_OBJECT('p': phone), JSON_ARRAY(email, ssn) FROM x_customers" },
+  { name: 'SQL/JSON JSON_ARRAYAGG and JSON_OBJECTAGG', sql: 'SELECT JSON_ARRAYAGG(phone), JSON_OBJECTAGG(name: phone) FROM x_customers' },
   { name: 'array_agg of card numbers over a join', sql: 'SELECT c.name, array_agg(p.card_number) FROM x_customers c JOIN x_payments p ON p.customer_id = c.id GROUP BY c.name' },
   { name: 'lag/lead', sql: 'SELECT lag(phone) OVER (ORDER BY id), lead(email) OVER (ORDER BY id) FROM x_customers' },
   { name: 'first_value/last_value/nth_value over a named window', sql: 'SELECT first_value(ssn) OVER w, last_value(phone) OVER w, nth_value(email, 2) OVER w FROM x_customers WINDOW w AS (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)' },
@@ -406,6 +416,7 @@ const CONDITIONALS_AND_SUBQUERIES: Attempt[] = [
   { name: 'nested derived tables', sql: 'SELECT * FROM (SELECT * FROM (SELECT phone AS deep FROM x_customers) a) b' },
   { name: 'outer column seen through an inner set-returning function', sql: 'SELECT (SELECT phone || $$$$ FROM unnest(ARRAY[1]) u) FROM x_customers' },
   { name: 'outer column seen through an inner catalog relation', sql: 'SELECT (SELECT phone FROM pg_catalog.pg_am LIMIT 1) FROM x_customers' },
+  { name: 'outer column seen through an inner JSON_TABLE', sql: "SELECT (SELECT phone FROM JSON_TABLE('[1]', '$[*]' COLUMNS (k int PATH '$')) jt) FROM x_customers" },
   { name: 'LATERAL with an unqualified outer column under generate_series', sql: 'SELECT t.v FROM x_customers c, LATERAL (SELECT phone AS v FROM generate_series(1, 1)) t' },
 ];
 
@@ -439,7 +450,7 @@ const FROM_TRICKS: Attempt[] = [
   { name: 'generate_series driving a scalar subquery', sql: 'SELECT g, (SELECT phone FROM x_customers WHERE id = g) FROM generate_series(1, 3) g' },
   { name: 'ROWS FROM with two functions', sql: 'SELECT * FROM ROWS FROM (unnest((SELECT array_agg(phone) FROM x_customers)), generate_series(1, 3)) AS r(p, n)' },
   { name: 'JOIN USING on the sensitive column', sql: 'SELECT phone FROM x_customers a JOIN x_customers b USING (phone)' },
-  { name: 'NATURAL JOIN with a derived table named like a clear column', sql: 'SELECT city FROM x_customers NATURAL JOIN (SELECT id, phone AS city FROM x_customers) s' },
+  { name: 'NATURAL JOIN with a derived table naming the value like a clear column', sql: 'SELECT city FROM (SELECT id, name FROM x_customers) a NATURAL JOIN (SELECT id, phone AS city FROM x_customers) s' },
   { name: 'TABLESAMPLE with an expression', sql: 'SELECT upper(phone) FROM x_customers TABLESAMPLE BERNOULLI (100)' },
   { name: 'TABLESAMPLE with a whole-row reference', sql: 'SELECT c::text FROM x_customers c TABLESAMPLE SYSTEM (100)' },
 ];
@@ -467,7 +478,9 @@ const VIEWS_AND_JSON: Attempt[] = [
 
 const WRITES: Attempt[] = [
   { name: 'UPDATE RETURNING sensitive columns', tx: true, sql: 'UPDATE x_customers SET city = city WHERE id = 1 RETURNING phone, email, ssn' },
-  { name: 'UPDATE RETURNING an expression', tx: true, sql: "UPDATE x_customers SET city = 'X' WHERE id = 1 RETURNING upper(phone) || email" },
+  { name: 'UPDATE RETURNING expressions', tx: true, sql: "UPDATE x_customers SET city = 'X' WHERE id = 1 RETURNING upper(phone) AS p, lower(email) AS e, ssn || '' AS s" },
+  { name: 'UPDATE RETURNING an expression through the extended protocol', tx: true, sql: { text: "UPDATE x_customers SET city = city WHERE id = $1 RETURNING phone || '' AS p", values: [2] } },
+  { name: 'DELETE RETURNING an expression over a schema-qualified vault table', tx: true, sql: "DELETE FROM x_vault.x_keys WHERE id = 1 RETURNING secret || '' AS s, label" },
   { name: 'DELETE RETURNING *', tx: true, sql: 'DELETE FROM x_customers WHERE id = 3 RETURNING *' },
   { name: 'DELETE RETURNING an expression over a glob-matched column', tx: true, sql: "DELETE FROM x_payments WHERE id = 1 RETURNING card_number || ''" },
   { name: 'INSERT RETURNING a scalar subquery', tx: true, sql: "INSERT INTO x_notes (id, customer_id, body) VALUES (50, 1, 'n') RETURNING body, (SELECT phone FROM x_customers WHERE id = 1)" },
@@ -558,7 +571,7 @@ const EXPLAIN_AND_STATISTICS: Attempt[] = [
   { name: 'pg_stats', sql: "SELECT * FROM pg_stats WHERE tablename = 'x_customers'" },
   { name: 'pg_catalog.pg_stats histogram', sql: "SELECT histogram_bounds::text, most_common_vals::text FROM pg_catalog.pg_stats WHERE tablename = 'x_customers'" },
   { name: 'pg_statistic', sql: 'SELECT stavalues1::text, stavalues2::text FROM pg_statistic' },
-  { name: 'pg_statistic through TABLESAMPLE', sql: "SELECT s.stavalues1::text, s.stavalues2::text, s.stavalues3::text FROM pg_catalog.pg_statistic s TABLESAMPLE SYSTEM (100) WHERE s.starelid = 'public.x_customers'::regclass" },
+  { name: 'pg_statistic through TABLESAMPLE', sql: "SELECT stavalues1::text, stavalues2::text, stavalues3::text FROM pg_catalog.pg_statistic TABLESAMPLE SYSTEM (100) WHERE starelid = 'public.x_customers'::regclass" },
   { name: 'pg_stats in an EXISTS', sql: "SELECT 1 WHERE EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'x_customers')" },
 ];
 
@@ -686,11 +699,11 @@ describe('masking-exfiltration: a masked identity gets no raw sensitive value', 
     expect(leaksIn(['***-**-9876', '************1111', '[masked]', 'h:0123456789abcdef', null, 42])).toEqual([]);
   });
 
-  it.each(ATTEMPTS)('attempt: $name', async (a) => {
+  it.each(ATTEMPTS.map((a) => [a.name, a] as const))('attempt: %s', async (_name, a) => {
     await attempt(a);
   });
 
-  it.each(COPY_ATTEMPTS)('psql attempt: $name', async (a) => {
+  it.each(COPY_ATTEMPTS.map((a) => [a.name, a] as const))('psql attempt: %s', async (_name, a) => {
     await psqlAttempt(a);
   });
 });
@@ -734,7 +747,11 @@ const CLEAR: readonly ClearQuery[] = [
   { name: 'IN subquery filtering on a sensitive column', sql: "SELECT amount FROM x_payments WHERE customer_id IN (SELECT id FROM x_customers WHERE email LIKE 'carol%')", expected: [{ amount: 75 }] },
   { name: 'UPDATE filtered on a sensitive column, RETURNING clear columns', tx: true, sql: `UPDATE x_customers SET city = 'Lyon' WHERE ssn = '${ALICE.ssn}' RETURNING id, city`, expected: [{ id: 1, city: 'Lyon' }] },
   { name: 'LATERAL count per customer', sql: 'SELECT c.name, t.n FROM x_customers c, LATERAL (SELECT count(*)::int AS n FROM x_payments p WHERE p.customer_id = c.id) t ORDER BY c.id', expected: [{ name: 'Alice', n: 2 }, { name: 'Bob', n: 1 }, { name: 'Carol', n: 1 }] },
-  { name: 'SET and current_setting of a literal', sql: ["SET x.clear = 'ok'", "SELECT current_setting('x.clear') AS v"], expected: [{ v: 'ok' }] },
+  // A custom setting (`x.y`) is refused even when the client set it itself: code Airlock cannot
+  // see (a trigger) could have put a masked value there. Built-in settings stay readable.
+  { name: 'current_setting of a built-in setting', sql: ["SET application_name = 'ok'", "SELECT current_setting('application_name') AS v"], expected: [{ v: 'ok' }] },
+  { name: 'data-modifying CTE returning clear columns', tx: true, sql: 'WITH u AS (UPDATE x_customers SET city = city WHERE id = 2 RETURNING id, city) SELECT id, city FROM u', expected: [{ id: 2, city: 'Oslo' }] },
+  { name: 'plain EXPLAIN of a clear query', sql: 'EXPLAIN (COSTS OFF) SELECT name FROM x_customers', expected: [{ 'QUERY PLAN': 'Seq Scan on x_customers' }] },
   { name: 'count over a partition', sql: 'SELECT count(*)::int AS n FROM x_ledger_eu', expected: [{ n: 2 }] },
   { name: 'sensitive columns only in a join condition', sql: 'SELECT a.name AS a, b.name AS b FROM x_customers a JOIN x_customers b ON a.phone = b.phone ORDER BY a.id', expected: [{ a: 'Alice', b: 'Alice' }, { a: 'Bob', b: 'Bob' }, { a: 'Carol', b: 'Carol' }] },
 ];
@@ -753,7 +770,7 @@ describe('masking-exfiltration: what derives from nothing sensitive stays clear'
     expect(CLEAR.length + CLEAR_COPY.length).toBeGreaterThanOrEqual(20);
   });
 
-  it.each(CLEAR)('clear: $name', async (q) => {
+  it.each(CLEAR.map((q) => [q.name, q] as const))('clear: %s', async (_name, q) => {
     const c = await b.client('alice', ['agents']);
     try {
       const o = await run(c, q, undefined);
@@ -764,7 +781,7 @@ describe('masking-exfiltration: what derives from nothing sensitive stays clear'
     }
   });
 
-  it.each(CLEAR_COPY)('clear psql: $name', async (q) => {
+  it.each(CLEAR_COPY.map((q) => [q.name, q] as const))('clear psql: %s', async (_name, q) => {
     const token = await b.token('alice', ['agents']);
     const out = await psql(b.port, 'alice', token, ['-c', q.sql]);
     expect(out.stderr).toBe('');

@@ -10,4 +10,6 @@ export interface LineageContext {
   checkRelation(schema: string | undefined, name: string): void;
   /** The output columns of a query (a SelectStmt node, wrapped or bare) in `scope`. */
   query(node: unknown, scope: Scope): readonly OutputColumn[];
+  /** A data-modifying statement inside WITH: write-checked; what its RETURNING returns. */
+  modifying(node: Record<string, unknown>, scope: Scope): readonly OutputColumn[];
 }

@@ -72,8 +72,15 @@ export function exprSources(node: unknown, scope: Scope, ctx: LineageContext): S
     const f = o.FuncCall as Obj;
     const name = nameOf(f.funcname);
     ctx.checkFunction(name);
+    if (/(^|\.)current_setting$/.test(name)) {
+      // Custom settings (`x.y`) hold whatever code put there (a set_config in a trigger).
+      const first = JSON.stringify((f.args as unknown[] | undefined)?.[0] ?? null);
+      const literal = /^\{"A_Const":\{"sval":\{"sval":"([^"]*)"\}/.exec(first)?.[1];
+      if (literal === undefined || literal.includes('.')) throw new LineageError('current_setting() of a custom or computed setting may return values set by code Airlock cannot see');
+    }
     const args = union(exprSources(f.args, scope, ctx), exprSources(f.agg_order, scope, ctx));
-    exprSources(f.agg_filter, scope, ctx);
+    checkCalls(f.agg_filter, scope, ctx);
+    checkCalls(f.over, scope, ctx);
     return COUNT.has(name.toLowerCase()) ? NO_SOURCES : args;
   }
   if ('SubLink' in o) {
@@ -84,12 +91,54 @@ export function exprSources(node: unknown, scope: Scope, ctx: LineageContext): S
     return union(test, ...sub.map((c) => c.sources));
   }
   if ('SelectStmt' in o) return union(...ctx.query(o, new Scope(scope)).map((c) => c.sources));
+  if ('A_Expr' in o) checkOperator(o.A_Expr as Obj, ctx);
   let acc: Sources = NO_SOURCES;
   for (const v of Object.values(o)) {
     const s = exprSources(v, scope, ctx);
     if (s.size) acc = union(acc, s);
   }
   return acc;
+}
+
+/**
+ * Checks every function call and operator in a clause that returns no values (WHERE, ORDER BY,
+ * LIMIT, window definitions, join conditions...): a call there can still act (set_config,
+ * pg_notify). Column references are not resolved (ORDER BY may name output columns).
+ */
+export function checkCalls(node: unknown, scope: Scope, ctx: LineageContext): void {
+  if (node === null || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    for (const n of node) checkCalls(n, scope, ctx);
+    return;
+  }
+  const o = node as Obj;
+  if ('FuncCall' in o) ctx.checkFunction(nameOf((o.FuncCall as Obj).funcname));
+  if ('A_Expr' in o) checkOperator(o.A_Expr as Obj, ctx);
+  if ('SubLink' in o) {
+    const s = o.SubLink as Obj;
+    ctx.query(s.subselect, new Scope(scope));
+    checkCalls(s.testexpr, scope, ctx);
+    return;
+  }
+  if ('SelectStmt' in o) {
+    ctx.query(o, new Scope(scope));
+    return;
+  }
+  for (const v of Object.values(o)) checkCalls(v, scope, ctx);
+}
+
+/** Operators backed by user functions can do anything a function can: only standard ones are allowed. */
+const STANDARD_OPERATORS = new Set([
+  '=', '<>', '!=', '<', '>', '<=', '>=', '+', '-', '*', '/', '%', '^', '||', '~~', '!~~', '~~*', '!~~*', '~', '!~', '~*', '!~*',
+  '->', '->>', '#>', '#>>', '@>', '<@', '?', '?|', '?&', '&&', '@@', '|', '&', '#', '<<', '>>', '-|-', '@', '|/', '||/', '!', '#-', '@?',
+]);
+
+export function checkOperator(e: Obj, ctx: LineageContext): void {
+  const name = nameOf(e.name);
+  const op = name.replace(/^pg_catalog\./, '');
+  if (e.kind === 'AEXPR_OP' || e.kind === 'AEXPR_OP_ANY' || e.kind === 'AEXPR_OP_ALL') {
+    if (!STANDARD_OPERATORS.has(op) || (name.includes('.') && !name.startsWith('pg_catalog.'))) ctx.checkFunction(`operator ${name}`);
+  }
 }
 
 /** The output column of a select-list entry that is not a star. */

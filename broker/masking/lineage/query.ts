@@ -5,7 +5,7 @@
  * add no sources (the issue's rule: filters that only use a sensitive column return clear data).
  */
 import type { LineageContext } from './context.js';
-import { exprColumn, exprSources, nameOf, resolveColumnRef, scopeStar } from './expressions.js';
+import { checkCalls, exprColumn, exprSources, nameOf, resolveColumnRef, scopeStar } from './expressions.js';
 import { Scope } from './scope.js';
 import { LineageError, NO_SOURCES, union, type OutputColumn } from './types.js';
 
@@ -46,8 +46,10 @@ export function selectOutput(node: unknown, outer: Scope | undefined, ctx: Linea
     }
     out.push(exprColumn(val, (rt.name as string | undefined) ?? displayName(val), scope, ctx));
   }
-  // Conditions and grouping still may call functions: check them (their sources are not output).
-  for (const k of ['whereClause', 'havingClause', 'groupClause', 'sortClause', 'distinctClause']) exprSources(s[k], scope, ctx);
+  // Every other clause (WHERE, GROUP BY, ORDER BY, LIMIT, OFFSET, WINDOW, locking...) only
+  // chooses rows, but may call functions: check them all.
+  const { targetList: _t, fromClause: _f, withClause: _w, ...rest } = s;
+  checkCalls(rest, scope, ctx);
   return out;
 }
 
@@ -67,14 +69,19 @@ function withClause(w: unknown, scope: Scope, ctx: LineageContext): void {
     const cte = c.CommonTableExpr as Obj;
     const name = cte.ctename as string;
     const names = (cte.aliascolnames as Obj[] | undefined)?.map((x) => (x.String as Obj).sval as string);
-    if (clause.recursive) {
-      // A recursive query refers to itself: iterate until its lineage stops growing.
-      let cols: readonly OutputColumn[] = [];
+    if (clause.recursive && refersTo(cte.ctequery, name)) {
+      // A recursive query refers to itself: start from its non-recursive term, then iterate
+      // until its lineage stops growing.
+      const q = unwrap(cte.ctequery);
+      const seed = q.op && q.op !== 'SETOP_NONE' ? ctx.query(q.larg, scope) : [];
+      let cols: readonly OutputColumn[] = rename(seed.length ? seed : spreadAll(NO_SOURCES, name), names);
       for (let i = 0; i < 8; i++) {
-        scope.ctes.set(name, cols.length ? cols : spreadAll(NO_SOURCES, name));
+        scope.ctes.set(name, cols);
         const next = rename(ctx.query(cte.ctequery, scope), names);
-        if (i > 0 && sameSources(next, cols)) break;
-        cols = next;
+        const grown = next.map((c, j) => ({ ...c, sources: union(c.sources, cols[j]?.sources ?? NO_SOURCES) }));
+        const done = sameSources(grown, cols);
+        cols = grown;
+        if (done) break;
       }
       scope.ctes.set(name, cols);
     } else {
@@ -83,16 +90,16 @@ function withClause(w: unknown, scope: Scope, ctx: LineageContext): void {
   }
 }
 
-/** A WITH query may be INSERT/UPDATE/DELETE ... RETURNING: its columns are what it returns. */
+/** A WITH query may be INSERT/UPDATE/DELETE/MERGE ... RETURNING: write-checked, its columns are what it returns. */
 function statementColumns(node: unknown, scope: Scope, ctx: LineageContext): readonly OutputColumn[] {
   const o = node as Obj;
   if ('SelectStmt' in o) return ctx.query(o, scope);
-  const key = Object.keys(o)[0]!;
-  const stmt = o[key] as Obj;
-  if (!stmt.relation) throw new LineageError(`${key} in a WITH clause is not supported for masked identities`);
-  const rel = new Scope(scope);
-  fromItem({ RangeVar: stmt.relation }, rel, ctx);
-  return returning(stmt.returningList, rel, ctx);
+  return ctx.modifying(o, scope);
+}
+
+/** RETURNING items: `returningClause.exprs` in PostgreSQL 18's tree, `returningList` before. */
+export function returningItems(stmt: Obj): unknown {
+  return ((stmt.returningClause as Obj | undefined)?.exprs) ?? stmt.returningList;
 }
 
 export function returning(list: unknown, scope: Scope, ctx: LineageContext): OutputColumn[] {
@@ -104,6 +111,10 @@ export function returning(list: unknown, scope: Scope, ctx: LineageContext): Out
     if (ref && fields.length && 'A_Star' in fields[fields.length - 1]!) return fields.length === 1 ? scopeStar(scope) : resolveColumnRef(ref, scope);
     return [exprColumn(val, (rt.name as string | undefined) ?? displayName(val), scope, ctx)];
   });
+}
+
+function refersTo(node: unknown, name: string): boolean {
+  return JSON.stringify(node).includes(`"relname":${JSON.stringify(name)}`);
 }
 
 function sameSources(a: readonly OutputColumn[], b: readonly OutputColumn[]): boolean {
@@ -201,9 +212,16 @@ export function fromItem(item: unknown, scope: Scope, ctx: LineageContext): void
     scope.add({ name, columns, anyColumn: { name, sources } });
     return;
   }
-  // XMLTABLE, JSON_TABLE and the like: lineage of everything inside, of unknown width.
-  const sources = exprSources(o, scope, ctx);
+  if ('RangeTableSample' in o) {
+    const ts = o.RangeTableSample as Obj;
+    checkCalls(ts.args, scope, ctx);
+    fromItem(ts.relation, scope, ctx);
+    return;
+  }
   const key = Object.keys(o)[0] ?? 'item';
+  if (key !== 'RangeTableFunc' && key !== 'JsonTable') throw new LineageError(`${key} in FROM is not supported for masked identities`);
+  // XMLTABLE, JSON_TABLE: lineage of everything inside, of unknown width.
+  const sources = exprSources(o, scope, ctx);
   const alias = aliasOf((o[key] as Obj | undefined)?.alias);
   scope.add({ name: alias.name ?? key, columns: undefined, anyColumn: { name: alias.name ?? key, sources } });
 }

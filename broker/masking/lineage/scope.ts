@@ -45,16 +45,19 @@ export class Scope {
    * side), and a relation of unknown width may have it.
    */
   column(name: string): OutputColumn[] {
+    const maybe: OutputColumn[] = [];
     for (let s: Scope | undefined = this; s; s = s.parent) {
       const found: OutputColumn[] = [];
       for (const r of s.relations) {
         if (r.columns) {
           const c = r.columns.find((x) => x.name === name);
           if (c) found.push(c);
-        } else if (r.anyColumn) found.push(r.anyColumn);
+        } else if (r.anyColumn) maybe.push(r.anyColumn);
       }
-      if (found.length) return found;
+      // A relation of unknown width may or may not have the column: PostgreSQL could resolve
+      // the name further out, so both count (a known column at this level settles it).
+      if (found.length) return [...found, ...maybe];
     }
-    return [];
+    return maybe;
   }
 }

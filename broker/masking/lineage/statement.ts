@@ -8,8 +8,8 @@
  */
 import { isReadOnlyBuiltin } from '../../analysis/index.js';
 import type { LineageContext } from './context.js';
-import { exprSources } from './expressions.js';
-import { fromItem, returning, selectOutput } from './query.js';
+import { checkCalls, exprSources } from './expressions.js';
+import { fromItem, returning, returningItems, selectOutput } from './query.js';
 import { Scope } from './scope.js';
 import { LineageError, union, type Catalog, type OutputColumn, type Sources, type StatementOutput } from './types.js';
 
@@ -22,6 +22,8 @@ export interface SessionLineageState {
   /** SQL-level prepared statements and cursors: what EXECUTE / FETCH return. */
   readonly prepared: Map<string, StatementOutput>;
   readonly cursors: Map<string, StatementOutput>;
+  /** Cursors declared WITH HOLD (they outlive their transaction). */
+  readonly holdCursors: Set<string>;
 }
 
 export interface LineageOptions {
@@ -32,7 +34,16 @@ export interface LineageOptions {
 }
 
 class Context implements LineageContext {
-  constructor(readonly catalog: Catalog) {}
+  readonly catalog: Catalog;
+  constructor(readonly o: LineageOptions) {
+    this.catalog = o.catalog;
+  }
+
+  modifying(node: Obj, scope: Scope): readonly OutputColumn[] {
+    const [type] = Object.keys(node);
+    if (!['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt'].includes(type!)) throw new LineageError(`${type} in a WITH clause is not supported for masked identities`);
+    return writeStatement(type!, node[type!] as Obj, this.o, this, scope);
+  }
 
   checkFunction(name: string): void {
     if (!isReadOnlyBuiltin(name)) throw new LineageError(`function ${name}() is not a built-in Airlock knows to be free of side effects, so what it reads or returns cannot be traced`);
@@ -51,7 +62,7 @@ const sensitiveOf = (o: LineageOptions, s: Sources): string[] => [...s].filter((
 
 /** The output of one parsed statement (`stmt` is the `{ SelectStmt: {...} }`-style node). */
 export function statementOutput(stmt: Obj, o: LineageOptions): StatementOutput {
-  const ctx = new Context(o.catalog);
+  const ctx = new Context(o);
   const [type] = Object.keys(stmt);
   const node = stmt[type!] as Obj;
   const rows = (columns: readonly OutputColumn[]): StatementOutput => ({ kind: 'rows', columns });
@@ -65,7 +76,7 @@ export function statementOutput(stmt: Obj, o: LineageOptions): StatementOutput {
     case 'UpdateStmt':
     case 'DeleteStmt':
     case 'MergeStmt':
-      return rows(writeStatement(type, node, o, ctx));
+      return rows(writeStatement(type, node, o, ctx, undefined));
     case 'CreateTableAsStmt':
       return refuseCopy(o, ctx.query(node.query, new Scope(undefined)), 'CREATE TABLE AS');
     case 'CopyStmt': {
@@ -81,18 +92,22 @@ export function statementOutput(stmt: Obj, o: LineageOptions): StatementOutput {
       if (custom && out.kind === 'rows' && sensitiveOf(o, union(...out.columns.map((c) => c.sources))).length) {
         throw new LineageError('COPY with a format other than the default text format cannot be masked; use COPY ... TO STDOUT without options');
       }
-      return out;
+      return out.kind === 'rows' ? { ...out, copyFormat: custom ? 'custom' : 'text' } : out;
     }
     case 'ExplainStmt': {
       const inner = statementOutput(node.query as Obj, o);
       const verbose = ((node.options as Obj[] | undefined) ?? []).some((d) => ((d.DefElem as Obj).defname as string) === 'verbose');
       const touched = inner.kind === 'rows' ? union(...inner.columns.map((c) => c.sources)) : new Set<string>();
       if (verbose && sensitiveOf(o, touched).length) throw new LineageError('EXPLAIN VERBOSE over sensitive columns shows values the planner folded in');
-      return { kind: 'none' };
+      return rows([{ name: 'QUERY PLAN', sources: new Set<string>() }]);
     }
     case 'DeclareCursorStmt': {
+      const name = node.portalname as string;
+      if (o.state.cursors.has(name)) throw new LineageError(`cursor "${name}" already exists; CLOSE it first`);
       const out = statementOutput(node.query as Obj, o);
-      o.state.cursors.set(node.portalname as string, out);
+      // CURSOR_OPT_HOLD (0x0020, parsenodes.h): WITH HOLD cursors outlive the transaction.
+      o.state.cursors.set(name, out);
+      if (((node.options as number | undefined) ?? 0) & 0x20) o.state.holdCursors.add(name);
       return { kind: 'none' };
     }
     case 'FetchStmt': {
@@ -105,9 +120,12 @@ export function statementOutput(stmt: Obj, o: LineageOptions): StatementOutput {
       if (node.portalname) o.state.cursors.delete(node.portalname as string);
       else o.state.cursors.clear();
       return { kind: 'none' };
-    case 'PrepareStmt':
-      o.state.prepared.set(node.name as string, statementOutput(node.query as Obj, o));
+    case 'PrepareStmt': {
+      const name = node.name as string;
+      if (o.state.prepared.has(name)) throw new LineageError(`prepared statement "${name}" already exists; DEALLOCATE it first`);
+      o.state.prepared.set(name, statementOutput(node.query as Obj, o));
       return { kind: 'none' };
+    }
     case 'ExecuteStmt': {
       const out = o.state.prepared.get(node.name as string);
       if (!out) throw new LineageError(`prepared statement "${String(node.name)}" was not prepared through Airlock`);
@@ -120,22 +138,66 @@ export function statementOutput(stmt: Obj, o: LineageOptions): StatementOutput {
     case 'DoStmt':
     case 'CallStmt':
       throw new LineageError('procedural code can read and return anything');
-    case 'VariableSetStmt':
+    case 'TransactionStmt': {
+      // Transaction end closes every cursor not declared WITH HOLD.
+      const kind = node.kind as string;
+      if (['TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE', 'TRANS_STMT_COMMIT_PREPARED', 'TRANS_STMT_ROLLBACK_PREPARED'].includes(kind)) {
+        for (const c of [...o.state.cursors.keys()]) if (!o.state.holdCursors.has(c)) o.state.cursors.delete(c);
+      }
+      return { kind: 'none' };
+    }
     case 'VariableShowStmt':
-    case 'TransactionStmt':
+      // Custom settings (`x.y`) hold what user code put there (set_config in a trigger...).
+      if (String(node.name).includes('.')) throw new LineageError(`custom setting ${String(node.name)} may hold values set by code Airlock cannot see`);
+      return rows([{ name: String(node.name), sources: new Set<string>() }]);
+    case 'VariableSetStmt': {
+      // Putting another schema before pg_catalog lets a user function shadow a built-in one.
+      const name = String(node.name);
+      if (name === 'search_path') {
+        const vals = JSON.stringify(node.args ?? []);
+        const pgc = vals.indexOf('pg_catalog');
+        if (pgc > 0 && /"sval"/.test(vals.slice(0, pgc))) throw new LineageError('a search_path with pg_catalog after another schema lets user functions shadow built-in ones');
+      }
+      return { kind: 'none' };
+    }
     case 'ListenStmt':
     case 'UnlistenStmt':
     case 'NotifyStmt':
     case 'DiscardStmt':
     case 'LockStmt':
       return { kind: 'none' };
+    case 'CreateFunctionStmt':
+    case 'CreateTrigStmt':
+    case 'CreateEventTrigStmt':
+    case 'DefineStmt':
+    case 'RuleStmt':
+    case 'CreateCastStmt':
+    case 'CreateOpClassStmt':
+    case 'AlterFunctionStmt':
+    case 'CreatePolicyStmt':
+    case 'AlterPolicyStmt':
+      // Code (functions, triggers, operators, rules, casts, policies) can read and leak anything,
+      // and runs where lineage cannot follow.
+      throw new LineageError(`${type!.replace(/Stmt$/, '')} creates code that could expose masked values`);
+    case 'AlterTableStmt':
+      if (JSON.stringify(node).includes('AT_ColumnDefault') || JSON.stringify(node).includes('AT_AddColumn')) {
+        throw new LineageError('column defaults run code that could expose masked values');
+      }
+      return statementOutputDefault(type!, node, o);
+    default:
+      return statementOutputDefault(type!, node, o);
+  }
+}
+
+function statementOutputDefault(type: string, node: Obj, o: LineageOptions): StatementOutput {
+  switch (type) {
     default:
       // Schema changes and other statements return no rows, but must not rename, retype or
       // re-expose a sensitive column (ALTER TABLE ... RENAME, CREATE VIEW, triggers...).
       for (const rel of relationsIn(node)) {
         const r = o.catalog.relation(rel.schema, rel.name);
         if (r && r.columns.some((c) => o.isSensitive(`${r.schema}.${r.name}.${c}`))) {
-          throw new LineageError(`${type!.replace(/Stmt$/, '')} on ${r.schema}.${r.name}, which has masked columns`);
+          throw new LineageError(`${type.replace(/Stmt$/, '')} on ${r.schema}.${r.name}, which has masked columns`);
         }
       }
       return { kind: 'none' };
@@ -143,7 +205,8 @@ export function statementOutput(stmt: Obj, o: LineageOptions): StatementOutput {
 }
 
 function copyOutput(node: Obj, ctx: Context): StatementOutput {
-  if (node.query) return { kind: 'rows', columns: ctx.query(node.query, new Scope(undefined)) };
+  const q = node.query as Obj | undefined;
+  if (q) return { kind: 'rows', columns: 'SelectStmt' in q ? ctx.query(q, new Scope(undefined)) : ctx.modifying(q, new Scope(undefined)) };
   const scope = new Scope(undefined);
   fromItem({ RangeVar: node.relation }, scope, ctx);
   const all = scope.relations[0]!.columns ?? [];
@@ -158,8 +221,9 @@ function refuseCopy(o: LineageOptions, cols: readonly OutputColumn[], what: stri
 }
 
 /** INSERT/UPDATE/DELETE/MERGE: write checks, then what RETURNING returns. */
-function writeStatement(type: string, node: Obj, o: LineageOptions, ctx: Context): OutputColumn[] {
-  const scope = new Scope(undefined);
+function writeStatement(type: string, node: Obj, o: LineageOptions, ctx: Context, outer: Scope | undefined): OutputColumn[] {
+  const scope = new Scope(outer);
+  withCtes(node.withClause, scope, ctx);
   const target = node.relation as Obj;
   fromItem({ RangeVar: target }, scope, ctx);
   const targetRel = scope.relations[0]!;
@@ -182,13 +246,32 @@ function writeStatement(type: string, node: Obj, o: LineageOptions, ctx: Context
       written.push({ column: '*', sources });
     }
   }
-  exprSources(node.whereClause, scope, ctx);
+  // INSERT ... ON CONFLICT DO UPDATE SET writes too.
+  const conflict = node.onConflictClause as Obj | undefined;
+  for (const t of (conflict?.targetList as Obj[] | undefined) ?? []) {
+    const rt = t.ResTarget as Obj;
+    written.push({ column: rt.name as string, sources: exprSources(rt.val, scope, ctx) });
+  }
+  // Conditions and everything else may still call functions.
+  const { relation: _r, selectStmt: _s, returningClause: _rc, returningList: _rl, withClause: _w, ...rest } = node;
+  checkCalls(rest, scope, ctx);
   for (const w of written) {
     const key = `${targetKey(targetRel.columns?.[0]?.direct)}.${w.column}`;
     const leaked = sensitiveOf(o, w.sources).filter((k) => k !== key && !o.isSensitive(key));
     if (leaked.length) throw new LineageError(`this would write values of ${leaked.slice(0, 3).join(', ')} into ${key}, where they would not be masked`);
   }
-  return returning(node.returningList, scope, ctx);
+  return returning(returningItems(node), scope, ctx);
+}
+
+/** WITH on INSERT/UPDATE/DELETE/MERGE (not recursive: a recursive one fails to resolve and is refused). */
+function withCtes(w: unknown, scope: Scope, ctx: Context): void {
+  if (!w) return;
+  for (const c of ((w as Obj).ctes as Obj[] | undefined) ?? []) {
+    const cte = c.CommonTableExpr as Obj;
+    const q = cte.ctequery as Obj;
+    const cols = 'SelectStmt' in q ? ctx.query(q, scope) : ctx.modifying(q, scope);
+    scope.ctes.set(cte.ctename as string, cols);
+  }
 }
 
 /** `schema.table` of a column key `schema.table.column`. */

@@ -20,7 +20,9 @@ export interface OutputColumn {
 }
 
 /** What a statement returns to the client: rows with these columns, or nothing. */
-export type StatementOutput = { readonly kind: 'rows'; readonly columns: readonly OutputColumn[] } | { readonly kind: 'none' };
+export type StatementOutput =
+  | { readonly kind: 'rows'; readonly columns: readonly OutputColumn[]; /** COPY TO STDOUT: its format. */ readonly copyFormat?: string }
+  | { readonly kind: 'none' };
 
 /** A relation known to the catalog: its columns in order, and for views their lineage. */
 export interface CatalogRelation {
