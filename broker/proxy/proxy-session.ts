@@ -452,7 +452,9 @@ export class ProxySession implements FrameSink, Releasable {
       if (gate.decision.action === 'block' || (gate.decision.action === 'approve' && !this.opts.approvals)) {
         return this.refuse(decisionError(gate.decision), 'extended', sql, gate.kinds, gate.decision);
       }
-      statement = { sql, gate };
+      // For a masked identity: what the SQL-level PREPARE returns (undefined: masked as unknown).
+      const output = this.masking?.masking.state.prepared.get(b.statement);
+      statement = output ? { sql, gate, output } : { sql, gate };
     }
     if (this.holds.mustHold(statement.gate)) return this.holds.start(FrontendCode.Bind, frame);
     this.extended.bound(b.portal, { statement, params });
@@ -483,7 +485,7 @@ export class ProxySession implements FrameSink, Releasable {
       : (stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision));
     const id = this.opts.recorder.statementFromFragment(fragment, bound.params);
     this.tracker.started(id, this.unitsSent + 1, false);
-    this.masking?.execute(this.unitsSent + 1, stmt.output ?? this.masking.masking.state.prepared.get(stmt.sql.startsWith('EXECUTE ') ? stmt.sql.split(' ')[1]! : ''));
+    this.masking?.execute(this.unitsSent + 1, stmt.output);
     this.forwardedSinceSync = true;
     this.forward(frame);
   }
