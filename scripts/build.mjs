@@ -13,4 +13,19 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+// The extension: one CommonJS file with its dependencies inside (the .vsix ships no
+// node_modules); `vscode` is provided by the editor.
+await build({
+  entryPoints: { extension: 'extension/extension.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+});
 process.stdout.write(`built dist/ in ${Date.now() - started} ms\n`);

@@ -14,6 +14,8 @@ export interface InfoResponse {
   readonly issuers: readonly { readonly name: string; readonly issuer: string }[];
   readonly devProvider: boolean;
   readonly postgres: { readonly host: string; readonly port: number };
+  /** Where clients sign people in (OIDC code + PKCE), when the broker knows. */
+  readonly signIn?: { readonly issuer: string; readonly scopes: string; readonly resource?: string };
 }
 
 export interface MeResponse {

@@ -1,0 +1,50 @@
+/**
+ * The broker's HTTP API as the extension uses it. Types come from the broker (type-only import,
+ * the one dependency the extension has on it); `fetch` is injectable for tests.
+ */
+import type { ApiError, ConnectionView, InfoResponse, MeResponse } from '../../broker/http/api.js';
+
+export class BrokerError extends Error {
+  constructor(message: string, readonly status: number, readonly code?: string, readonly hint?: string) {
+    super(message);
+    this.name = 'BrokerError';
+  }
+}
+
+export class BrokerClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly token: () => Promise<string | undefined>,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  info(): Promise<InfoResponse> {
+    return this.get<InfoResponse>('/v1/info', false);
+  }
+
+  me(): Promise<MeResponse> {
+    return this.get<MeResponse>('/v1/me', true);
+  }
+
+  async connections(): Promise<readonly ConnectionView[]> {
+    return (await this.get<{ connections: ConnectionView[] }>('/v1/connections', true)).connections;
+  }
+
+  private async get<T>(path: string, auth: boolean): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (auth) {
+      const t = await this.token();
+      if (!t) throw new BrokerError('Sign in to Airlock first.', 401);
+      headers.authorization = `Bearer ${t}`;
+    }
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl.replace(/\/+$/, '')}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+    } catch (e) {
+      throw new BrokerError(`The Airlock broker at ${this.baseUrl} could not be reached (${(e as Error).message}).`, 0);
+    }
+    const body = (await res.json().catch(() => ({}))) as T & Partial<ApiError>;
+    if (!res.ok) throw new BrokerError(body.message ?? `The broker answered ${res.status}.`, res.status, body.code, body.hint);
+    return body;
+  }
+}

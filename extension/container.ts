@@ -1,0 +1,147 @@
+/**
+ * The composition root: builds the services once, wires commands, views, the status bar and
+ * the terminal environment, and owns every disposable. `activate()` only creates it.
+ */
+import * as vscode from 'vscode';
+import type { ConnectionView } from '../broker/http/api.js';
+import { BrokerClient } from './broker-client/broker-client.js';
+import { settings } from './config/settings.js';
+import { ConnectionManager } from './connections/connection-manager.js';
+import { AirlockSession } from './session/airlock-session.js';
+import { connectionString, terminalVariables } from './terminal/terminal-environment.js';
+import { ConnectionsTree } from './views/connections-tree.js';
+
+export class Container implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly session: AirlockSession;
+  private readonly connections: ConnectionManager;
+  private readonly tree: ConnectionsTree;
+  private readonly status: vscode.StatusBarItem;
+  private readonly output = vscode.window.createOutputChannel('Airlock', { log: true });
+  private account: string | undefined;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    const broker = (): BrokerClient => new BrokerClient(settings().brokerUrl, () => this.session.token());
+    this.session = new AirlockSession(context.secrets, broker);
+    this.connections = new ConnectionManager(
+      () => settings().brokerUrl,
+      async () => {
+        const t = await this.session.token();
+        if (!t) throw new Error('signed out');
+        return t;
+      },
+      () => this.account ?? 'airlock',
+      (name, e) => this.output.info(`${name}: connection ${e.id} ${e.type}${e.type === 'refused' ? `: ${e.message}` : ''}`),
+    );
+    this.tree = new ConnectionsTree(this.connections);
+    this.status = vscode.window.createStatusBarItem('airlock.status', vscode.StatusBarAlignment.Left, 50);
+    this.status.name = 'Airlock';
+    this.status.command = 'airlock.signIn';
+    this.disposables.push(
+      this.output,
+      this.session,
+      this.tree,
+      this.status,
+      vscode.window.registerTreeDataProvider('airlock.connections', this.tree),
+      this.session.onDidChange(() => void this.reload()),
+      this.connections.onDidChange(() => this.connectionsChanged()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('airlock')) void this.reload();
+      }),
+      ...this.commands(),
+    );
+    // Nothing secret may survive a reload: the collection is rebuilt from state each time.
+    context.environmentVariableCollection.persistent = false;
+    void this.reload();
+  }
+
+  private commands(): vscode.Disposable[] {
+    const reg = (id: string, fn: (...args: never[]) => unknown): vscode.Disposable =>
+      vscode.commands.registerCommand(id, async (...args: never[]) => {
+        try {
+          await fn(...args);
+        } catch (e) {
+          void vscode.window.showErrorMessage(`Airlock: ${(e as Error).message}`);
+        }
+      });
+    return [
+      reg('airlock.signIn', async () => {
+        const t = await this.session.signIn();
+        void vscode.window.showInformationMessage(`Airlock: signed in as ${t.account.email ?? t.account.name ?? t.account.subject}.`);
+      }),
+      reg('airlock.signOut', async () => {
+        await this.connections.disconnectAll();
+        await this.session.signOut();
+      }),
+      reg('airlock.refresh', () => this.reload()),
+      reg('airlock.connect', async (c?: ConnectionView) => {
+        const name = c?.name ?? (await this.pickConnection());
+        if (!name) return;
+        const open = await this.connections.connect(name);
+        void vscode.window.showInformationMessage(`Airlock: ${name} is open on 127.0.0.1:${open.port}. New terminals use it; copy the connection string from the Connections view.`);
+      }),
+      reg('airlock.disconnect', async (c?: ConnectionView) => {
+        const name = c?.name ?? this.connections.latest()?.name;
+        if (name) await this.connections.disconnect(name);
+      }),
+      reg('airlock.copyConnectionString', async (c?: ConnectionView) => {
+        const open = c ? this.connections.get(c.name) : this.connections.latest();
+        if (!open) throw new Error('no open connection');
+        await vscode.env.clipboard.writeText(connectionString(open));
+      }),
+      reg('airlock.openApprovalPage', () => vscode.env.openExternal(vscode.Uri.parse(`${settings().brokerUrl.replace(/\/+$/, '')}/approvals`))),
+      reg('airlock.requestAccess', () => vscode.env.openExternal(vscode.Uri.parse(`${settings().brokerUrl.replace(/\/+$/, '')}/approvals`))),
+      reg('airlock.openPanel', () => vscode.commands.executeCommand('workbench.view.extension.airlock')),
+    ];
+  }
+
+  private async pickConnection(): Promise<string | undefined> {
+    const items = await new BrokerClient(settings().brokerUrl, () => this.session.token()).connections();
+    const pick = await vscode.window.showQuickPick(items.map((c) => ({ label: c.name, description: c.description ?? '' })), { placeHolder: 'Connection to open through Airlock' });
+    return pick?.label;
+  }
+
+  /** Signed-in state, connections list, status bar. */
+  private async reload(): Promise<void> {
+    const t = await this.session.current();
+    this.account = t ? t.account.email ?? t.account.name ?? t.account.subject : undefined;
+    if (!t) {
+      this.tree.set([], 'Sign in to see your connections.');
+      this.updateStatus();
+      return;
+    }
+    try {
+      const list = await new BrokerClient(settings().brokerUrl, () => this.session.token()).connections();
+      this.tree.set(list, list.length ? undefined : 'No connections are open to you.');
+    } catch (e) {
+      this.tree.set([], (e as Error).message);
+      this.output.warn(`listing connections failed: ${(e as Error).message}`);
+    }
+    this.updateStatus();
+  }
+
+  private connectionsChanged(): void {
+    this.tree.refresh();
+    this.updateStatus();
+    const env = this.context.environmentVariableCollection;
+    env.clear();
+    const latest = this.connections.latest();
+    if (latest && settings().injectTerminal) {
+      for (const [k, v] of Object.entries(terminalVariables(latest))) env.replace(k, v);
+      env.description = `Airlock: ${latest.name} through the local forwarder on port ${latest.port}`;
+    }
+  }
+
+  private updateStatus(): void {
+    const open = this.connections.list();
+    this.status.text = this.account ? `$(lock) ${this.account}${open.length ? ` · ${open.map((c) => c.name).join(', ')}` : ''}` : '$(lock) Airlock: sign in';
+    this.status.tooltip = this.account ? `Signed in to Airlock as ${this.account}` : 'Sign in to Airlock';
+    this.status.command = this.account ? 'airlock.connect' : 'airlock.signIn';
+    this.status.show();
+  }
+
+  dispose(): void {
+    void this.connections.disconnectAll();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
