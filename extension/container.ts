@@ -10,6 +10,8 @@ import { ConnectionManager } from './connections/connection-manager.js';
 import { AirlockSession } from './session/airlock-session.js';
 import { connectionString, terminalVariables } from './terminal/terminal-environment.js';
 import { ConnectionsTree } from './views/connections-tree.js';
+import { EventsClient, eventsUrl } from './events/events-client.js';
+import { directAccess, type ProtectedUpstream } from './terminal/direct-access.js';
 
 export class Container implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -19,6 +21,9 @@ export class Container implements vscode.Disposable {
   private readonly status: vscode.StatusBarItem;
   private readonly output = vscode.window.createOutputChannel('Airlock', { log: true });
   private account: string | undefined;
+  private subject: string | undefined;
+  private upstreams: ProtectedUpstream[] = [];
+  private readonly events: EventsClient;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     const broker = (): BrokerClient => new BrokerClient(settings().brokerUrl, () => this.session.token());
@@ -34,6 +39,12 @@ export class Container implements vscode.Disposable {
       (name, e) => this.output.info(`${name}: connection ${e.id} ${e.type}${e.type === 'refused' ? `: ${e.message}` : ''}`),
     );
     this.tree = new ConnectionsTree(this.connections);
+    this.events = new EventsClient({
+      url: () => eventsUrl(settings().brokerUrl),
+      token: () => this.session.token(),
+      onMessage: (m) => this.onBrokerEvent(m),
+      onStatus: (s) => this.output.info(`events stream ${s}`),
+    });
     this.status = vscode.window.createStatusBarItem('airlock.status', vscode.StatusBarAlignment.Left, 50);
     this.status.name = 'Airlock';
     this.status.command = 'airlock.signIn';
@@ -49,6 +60,9 @@ export class Container implements vscode.Disposable {
         if (e.affectsConfiguration('airlock')) void this.reload();
       }),
       ...this.commands(),
+      { dispose: () => this.events.stop() },
+      // Shell integration (stable since 1.93): a command aimed at a protected database directly.
+      vscode.window.onDidStartTerminalShellExecution((e) => void this.checkCommand(e.execution.commandLine.value, e.terminal.name)),
     );
     // Nothing secret may survive a reload: the collection is rebuilt from state each time.
     context.environmentVariableCollection.persistent = false;
@@ -105,6 +119,9 @@ export class Container implements vscode.Disposable {
   private async reload(): Promise<void> {
     const t = await this.session.current();
     this.account = t ? t.account.email ?? t.account.name ?? t.account.subject : undefined;
+    this.subject = t?.account.subject;
+    if (t) this.events.start();
+    else this.events.stop();
     if (!t) {
       this.tree.set([], 'Sign in to see your connections.');
       this.updateStatus();
@@ -113,11 +130,41 @@ export class Container implements vscode.Disposable {
     try {
       const list = await new BrokerClient(settings().brokerUrl, () => this.session.token()).connections();
       this.tree.set(list, list.length ? undefined : 'No connections are open to you.');
+      this.upstreams = list.flatMap((c) => (c.upstream ? [{ connection: c.name, host: c.upstream.host, port: c.upstream.port }] : []));
     } catch (e) {
       this.tree.set([], (e as Error).message);
       this.output.warn(`listing connections failed: ${(e as Error).message}`);
     }
     this.updateStatus();
+  }
+
+  /** Toasts for what concerns this user: a statement waiting for approval, a refusal. */
+  private onBrokerEvent(m: { type: string } & Record<string, unknown>): void {
+    if (m.type === 'approval.requested') {
+      const a = m.approval as { requester: { subject: string }; id: string; url: string; requirements: { rule: string }[] };
+      if (a.requester.subject !== this.subject) return;
+      void vscode.window
+        .showInformationMessage(`Airlock: a statement is waiting for approval (${a.requirements.map((r) => r.rule).join(', ')}).`, 'Open Request', 'Open Panel')
+        .then((choice) => {
+          if (choice === 'Open Request') void vscode.env.openExternal(vscode.Uri.parse(a.url));
+          if (choice === 'Open Panel') void vscode.commands.executeCommand('airlock.openPanel');
+        });
+    } else if (m.type === 'statement.blocked') {
+      const s = m.statement as { rule: string; explanation: string };
+      this.output.warn(`blocked: ${s.explanation}`);
+    }
+  }
+
+  /** A terminal command that goes around the broker: recorded on the broker, and a way back. */
+  private async checkCommand(command: string, terminal: string): Promise<void> {
+    const hit = directAccess(command, this.upstreams);
+    if (!hit) return;
+    await new BrokerClient(settings().brokerUrl, () => this.session.token()).auditTerminal(hit.connection, command, terminal).catch(() => undefined);
+    const choice = await vscode.window.showWarningMessage(
+      `Airlock: this command reaches ${hit.connection} directly, around Airlock. Open it through Airlock instead (new terminals then use it).`,
+      'Reconnect through Airlock',
+    );
+    if (choice) await vscode.commands.executeCommand('airlock.connect', { name: hit.connection });
   }
 
   private connectionsChanged(): void {

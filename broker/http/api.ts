@@ -33,6 +33,8 @@ export interface ConnectionView {
   readonly description?: string;
   readonly databaseRole?: string;
   readonly defaultAction: 'allow' | 'approve' | 'block';
+  /** Where the database really is: a terminal command aimed there goes around the broker. */
+  readonly upstream?: { readonly host: string; readonly port: number };
   /** A ready-to-use libpq URL without the password (send your token as the password). */
   readonly url: string;
 }

@@ -90,7 +90,16 @@ export interface NotifyFailedRecord extends Base {
   readonly status?: number;
 }
 
-export type AuditRecord = NotifyFailedRecord | SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
+/** A terminal command, reported by the editor, that tried to reach a protected database directly. */
+export interface TerminalDirectAccessRecord extends Base {
+  readonly type: 'terminal.direct-access';
+  readonly subject: string;
+  readonly connection: string;
+  readonly command: string;
+  readonly terminal?: string;
+}
+
+export type AuditRecord = TerminalDirectAccessRecord | NotifyFailedRecord | SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
 
 /** A record before the store assigns its position and time. */
 export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at'> : never) : never;

@@ -30,6 +30,18 @@ export class BrokerClient {
     return (await this.get<{ connections: ConnectionView[] }>('/v1/connections', true)).connections;
   }
 
+  /** Reports a terminal command that went around the broker (an audit record on the broker). */
+  async auditTerminal(connection: string, command: string, terminal?: string): Promise<void> {
+    const t = await this.token();
+    if (!t) return;
+    await this.fetchImpl(`${this.baseUrl.replace(/\/+$/, '')}/v1/audit/terminal`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ connection, command: command.slice(0, 4000), ...(terminal ? { terminal: terminal.slice(0, 200) } : {}) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+  }
+
   private async get<T>(path: string, auth: boolean): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (auth) {

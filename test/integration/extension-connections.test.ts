@@ -46,3 +46,27 @@ describe('extension against a real broker', () => {
     await expect(closed.connect()).rejects.toThrow();
   });
 });
+
+describe('extension events and terminal audit', () => {
+  it('follows /v1/events with the signed-in token and sees its own blocked statement', async () => {
+    const { EventsClient, eventsUrl } = await import('../../extension/events/events-client.js');
+    const seen: string[] = [];
+    const events = new EventsClient({ url: () => eventsUrl(b.broker.httpUrl), token: () => b.token('alice', ['developers']), onMessage: (m) => seen.push(m.type) });
+    events.start();
+    await expect.poll(() => seen).toContain('hello');
+    const c = await b.client('alice', ['developers']);
+    await c.query('DELETE FROM items').catch(() => undefined);
+    await expect.poll(() => seen).toContain('statement.blocked');
+    events.stop();
+  });
+
+  it('records a terminal command that went around the broker, with passwords cut', async () => {
+    const client = new BrokerClient(b.broker.httpUrl, () => b.token('alice', ['developers']));
+    const list = await client.connections();
+    expect(list.find((c) => c.name === 'testdb')?.upstream?.port).toBeGreaterThan(0);
+    await client.auditTerminal('testdb', 'PGPASSWORD=hunter2 psql postgres://app:s3cret@db:5432/x', 'bash');
+    const rec = b.store.records.find((r) => r.type === 'terminal.direct-access') as { command?: string; subject?: string } | undefined;
+    expect(rec).toMatchObject({ subject: 'alice' });
+    expect(rec!.command).not.toMatch(/hunter2|s3cret/);
+  });
+});

@@ -29,10 +29,41 @@ export function connectionRoutes(deps: AppDeps): FastifyPluginAsync {
           ...(c.description ? { description: c.description } : {}),
           ...(role ? { databaseRole: role } : {}),
           defaultAction: c.defaultAction,
+          // So the editor can recognise a command that tries to reach the database directly.
+          upstream: { host: c.upstream.host, port: c.upstream.port },
           url: `postgresql://${encodeURIComponent(p.email ?? p.subject)}@${host}:${port}/${encodeURIComponent(c.name)}`,
         });
       }
       return { connections };
     });
+
+    // The editor reports a terminal command that tried to reach a protected database directly
+    // (around the broker): an audit record, and nothing else happens on the broker.
+    app.post<{ Body: { connection: string; command: string; terminal?: string } }>(
+      '/v1/audit/terminal',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['connection', 'command'],
+            properties: { connection: { type: 'string', maxLength: 63 }, command: { type: 'string', maxLength: 4000 }, terminal: { type: 'string', maxLength: 200 } },
+          },
+        },
+      },
+      async (request, reply) => {
+        const p = await app.authenticate(request);
+        deps.store.append({
+          type: 'terminal.direct-access',
+          sessionId: '-',
+          subject: p.subject,
+          connection: request.body.connection,
+          // Commands can carry passwords (PGPASSWORD=..., postgres://user:pw@...): those are cut.
+          command: request.body.command.replace(/(PGPASSWORD=)\S+/g, '$1[redacted]').replace(/(:\/\/[^:/@\s]+:)[^@\s]+@/g, '$1[redacted]@'),
+          ...(request.body.terminal ? { terminal: request.body.terminal } : {}),
+        });
+        return reply.status(202).send({ recorded: true });
+      },
+    );
   };
 }
