@@ -10,7 +10,9 @@ import { ConnectionManager } from './connections/connection-manager.js';
 import { AirlockSession } from './session/airlock-session.js';
 import { connectionString, terminalVariables } from './terminal/terminal-environment.js';
 import { ConnectionsTree } from './views/connections-tree.js';
-import { EventsClient, eventsUrl } from './events/events-client.js';
+import { EventsClient, eventsUrl, type HelloMessage } from './events/events-client.js';
+import { PanelHost } from './panel/panel-host.js';
+import type { AirlockEvent } from '../broker/approvals/types.js';
 import { directAccess, type ProtectedUpstream } from './terminal/direct-access.js';
 
 export class Container implements vscode.Disposable {
@@ -24,6 +26,7 @@ export class Container implements vscode.Disposable {
   private subject: string | undefined;
   private upstreams: ProtectedUpstream[] = [];
   private readonly events: EventsClient;
+  private readonly panel: PanelHost;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     const broker = (): BrokerClient => new BrokerClient(settings().brokerUrl, () => this.session.token());
@@ -39,6 +42,7 @@ export class Container implements vscode.Disposable {
       (name, e) => this.output.info(`${name}: connection ${e.id} ${e.type}${e.type === 'refused' ? `: ${e.message}` : ''}`),
     );
     this.tree = new ConnectionsTree(this.connections);
+    this.panel = new PanelHost(context.extensionUri, (id, verdict, comment) => broker().decide(id, verdict, comment));
     this.events = new EventsClient({
       url: () => eventsUrl(settings().brokerUrl),
       token: () => this.session.token(),
@@ -50,6 +54,7 @@ export class Container implements vscode.Disposable {
     this.status.command = 'airlock.signIn';
     this.disposables.push(
       this.output,
+      this.panel,
       this.session,
       this.tree,
       this.status,
@@ -105,7 +110,7 @@ export class Container implements vscode.Disposable {
       }),
       reg('airlock.openApprovalPage', () => vscode.env.openExternal(vscode.Uri.parse(`${settings().brokerUrl.replace(/\/+$/, '')}/approvals`))),
       reg('airlock.requestAccess', () => vscode.env.openExternal(vscode.Uri.parse(`${settings().brokerUrl.replace(/\/+$/, '')}/approvals`))),
-      reg('airlock.openPanel', () => vscode.commands.executeCommand('workbench.view.extension.airlock')),
+      reg('airlock.openPanel', () => this.panel.show()),
     ];
   }
 
@@ -120,6 +125,7 @@ export class Container implements vscode.Disposable {
     const t = await this.session.current();
     this.account = t ? t.account.email ?? t.account.name ?? t.account.subject : undefined;
     this.subject = t?.account.subject;
+    if (!t) this.panel.setAccount(undefined);
     if (t) this.events.start();
     else this.events.stop();
     if (!t) {
@@ -128,7 +134,11 @@ export class Container implements vscode.Disposable {
       return;
     }
     try {
-      const list = await new BrokerClient(settings().brokerUrl, () => this.session.token()).connections();
+      const client = new BrokerClient(settings().brokerUrl, () => this.session.token());
+      // The panel needs the groups the broker sees (reviewer inbox), not just the ID token's claims.
+      const me = await client.me();
+      this.panel.setAccount({ subject: me.subject, issuer: me.issuer, ...(me.name ? { name: me.name } : {}), ...(me.email ? { email: me.email } : {}), groups: me.groups });
+      const list = await client.connections();
       this.tree.set(list, list.length ? undefined : 'No connections are open to you.');
       this.upstreams = list.flatMap((c) => (c.upstream ? [{ connection: c.name, host: c.upstream.host, port: c.upstream.port }] : []));
     } catch (e) {
@@ -139,7 +149,16 @@ export class Container implements vscode.Disposable {
   }
 
   /** Toasts for what concerns this user: a statement waiting for approval, a refusal. */
-  private onBrokerEvent(m: { type: string } & Record<string, unknown>): void {
+  private onBrokerEvent(m: AirlockEvent | HelloMessage): void {
+    if (m.type === 'hello') {
+      this.panel.seed(m.pendingApprovals);
+      return;
+    }
+    this.panel.apply(m);
+    this.notify(m as unknown as { type: string } & Record<string, unknown>);
+  }
+
+  private notify(m: { type: string } & Record<string, unknown>): void {
     if (m.type === 'approval.requested') {
       const a = m.approval as { requester: { subject: string }; id: string; url: string; requirements: { rule: string }[] };
       if (a.requester.subject !== this.subject) return;

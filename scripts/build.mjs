@@ -28,4 +28,16 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
+// The live panel's webview: one browser IIFE, loaded by a nonce'd <script> under a strict CSP.
+await build({
+  entryPoints: { webview: 'webview/main.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'chrome120',
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+});
 process.stdout.write(`built dist/ in ${Date.now() - started} ms\n`);

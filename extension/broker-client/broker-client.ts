@@ -30,6 +30,22 @@ export class BrokerClient {
     return (await this.get<{ connections: ConnectionView[] }>('/v1/connections', true)).connections;
   }
 
+  /** A reviewer's decision on an approval request. */
+  async decide(id: string, verdict: 'approve' | 'deny', comment: string): Promise<void> {
+    const t = await this.token();
+    if (!t) throw new BrokerError('Sign in to Airlock first.', 401);
+    const res = await this.fetchImpl(`${this.baseUrl.replace(/\/+$/, '')}/v1/approvals/${encodeURIComponent(id)}/decision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ verdict, comment }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) {
+      const body = (await res.json().catch(() => ({}))) as Partial<ApiError>;
+      throw new BrokerError(body.message ?? `The broker answered ${res.status}.`, res.status, body.code, body.hint);
+    }
+  }
+
   /** Reports a terminal command that went around the broker (an audit record on the broker). */
   async auditTerminal(connection: string, command: string, terminal?: string): Promise<void> {
     const t = await this.token();

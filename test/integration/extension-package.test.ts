@@ -16,11 +16,11 @@ beforeAll(() => {
 });
 
 describe('extension package', () => {
-  it('contains the bundle, the manifest, the readme, the licence and media only', async () => {
+  it('contains the bundles (extension, webview), the manifest, the readme, the licence and media only', async () => {
     const r = await vsce(['ls']);
     expect(r.status).toBe(0);
     const files = r.stdout.trim().split('\n').sort();
-    expect(files).toEqual(['LICENSE', 'dist/extension.cjs', 'extension/README.md', 'media/airlock.svg', 'package.json']);
+    expect(files).toEqual(['LICENSE', 'dist/extension.cjs', 'dist/webview.js', 'extension/README.md', 'media/airlock.svg', 'package.json']);
   });
 
   it('packages under 2 MB', async () => {
