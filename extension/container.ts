@@ -10,6 +10,7 @@ import { ConnectionManager } from './connections/connection-manager.js';
 import { AirlockSession } from './session/airlock-session.js';
 import { connectionString, terminalVariables } from './terminal/terminal-environment.js';
 import { ConnectionsTree } from './views/connections-tree.js';
+import { SessionsTree } from './views/sessions-tree.js';
 import { EventsClient, eventsUrl, type HelloMessage } from './events/events-client.js';
 import { PanelHost } from './panel/panel-host.js';
 import type { AirlockEvent } from '../broker/approvals/types.js';
@@ -20,6 +21,7 @@ export class Container implements vscode.Disposable {
   private readonly session: AirlockSession;
   private readonly connections: ConnectionManager;
   private readonly tree: ConnectionsTree;
+  private readonly sessionsTree = new SessionsTree();
   private readonly status: vscode.StatusBarItem;
   private readonly output = vscode.window.createOutputChannel('Airlock', { log: true });
   private account: string | undefined;
@@ -59,6 +61,8 @@ export class Container implements vscode.Disposable {
       this.tree,
       this.status,
       vscode.window.registerTreeDataProvider('airlock.connections', this.tree),
+      vscode.window.registerTreeDataProvider('airlock.sessions', this.sessionsTree),
+      this.sessionsTree,
       this.session.onDidChange(() => void this.reload()),
       this.connections.onDidChange(() => this.connectionsChanged()),
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -129,6 +133,7 @@ export class Container implements vscode.Disposable {
     if (t) this.events.start();
     else this.events.stop();
     if (!t) {
+      this.sessionsTree.set([]);
       this.tree.set([], 'Sign in to see your connections.');
       this.updateStatus();
       return;
@@ -139,6 +144,7 @@ export class Container implements vscode.Disposable {
       const me = await client.me();
       this.panel.setAccount({ subject: me.subject, issuer: me.issuer, ...(me.name ? { name: me.name } : {}), ...(me.email ? { email: me.email } : {}), groups: me.groups });
       const list = await client.connections();
+      this.sessionsTree.set(await client.sessions().catch(() => []));
       this.tree.set(list, list.length ? undefined : 'No connections are open to you.');
       this.upstreams = list.flatMap((c) => (c.upstream ? [{ connection: c.name, host: c.upstream.host, port: c.upstream.port }] : []));
     } catch (e) {
@@ -155,6 +161,7 @@ export class Container implements vscode.Disposable {
       return;
     }
     this.panel.apply(m);
+    if (m.type === 'session.started' || m.type === 'session.ended') void this.refreshSessions();
     this.notify(m as unknown as { type: string } & Record<string, unknown>);
   }
 
@@ -184,6 +191,11 @@ export class Container implements vscode.Disposable {
       'Reconnect through Airlock',
     );
     if (choice) await vscode.commands.executeCommand('airlock.connect', { name: hit.connection });
+  }
+
+  private async refreshSessions(): Promise<void> {
+    const list = await new BrokerClient(settings().brokerUrl, () => this.session.token()).sessions().catch(() => undefined);
+    if (list) this.sessionsTree.set(list);
   }
 
   private connectionsChanged(): void {

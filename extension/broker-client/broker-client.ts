@@ -3,6 +3,9 @@
  * the one dependency the extension has on it); `fetch` is injectable for tests.
  */
 import type { ApiError, ConnectionView, InfoResponse, MeResponse } from '../../broker/http/api.js';
+import type { SessionSummary } from '../../broker/recording/queries.js';
+
+export type SessionListItem = SessionSummary & { readonly active: boolean };
 
 export class BrokerError extends Error {
   constructor(message: string, readonly status: number, readonly code?: string, readonly hint?: string) {
@@ -28,6 +31,11 @@ export class BrokerClient {
 
   async connections(): Promise<readonly ConnectionView[]> {
     return (await this.get<{ connections: ConnectionView[] }>('/v1/connections', true)).connections;
+  }
+
+  /** The caller's recent sessions, newest first. */
+  async sessions(limit = 30): Promise<readonly SessionListItem[]> {
+    return (await this.get<{ sessions: SessionListItem[] }>(`/v1/sessions?limit=${limit}`, true)).sessions;
   }
 
   /** A reviewer's decision on an approval request. */

@@ -39,6 +39,8 @@ describe('extension against a real broker', () => {
     await c.end();
     const start = b.store.records.filter((r) => r.type === 'session.start').at(-1) as { subject?: string; via?: string };
     expect(start).toMatchObject({ subject: 'alice', via: 'tunnel' });
+    const sessions = await client.sessions();
+    expect(sessions[0]).toMatchObject({ connection: 'testdb', subject: 'alice' });
     await manager.disconnect('testdb');
     expect(manager.list()).toEqual([]);
     expect(changes).toBe(2);
