@@ -5,6 +5,10 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { configSchema, DEFAULT_ALGORITHMS, FORMATS, type JsonSchema } from './schema.js';
+import { checkApprovals, checkMasking, checkRuleApproval } from './validate-approvals.js';
+import { arr, isObject, strOf, suggest } from './validate-util.js';
+
+export { editDistance, suggest } from './validate-util.js';
 
 export type PathSegment = string | number;
 
@@ -72,37 +76,7 @@ function pointerToPath(pointer: string, data: unknown): PathSegment[] {
 // ---------------------------------------------------------------------------------------------
 // Suggestions
 
-/** Edit distance counting insertions, deletions, substitutions and swaps of neighbours as one edit each. */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
 
-/** The closest candidate, if it is close enough to be a likely typo (or a snake_case/case variant). */
-export function suggest(word: string, candidates: readonly string[]): string | undefined {
-  const norm = (s: string): string => s.toLowerCase().replace(/[-_\s]/g, '');
-  const same = candidates.find((c) => norm(c) === norm(word));
-  if (same !== undefined) return same;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  const limit = Math.max(1, Math.floor(word.length / 3));
-  return bestDistance <= limit ? best : undefined;
-}
 
 function unknownKeyMessage(key: string, allowed: readonly string[]): string {
   const guess = suggest(key, allowed);
@@ -114,9 +88,6 @@ function unknownKeyMessage(key: string, allowed: readonly string[]): string {
 // ---------------------------------------------------------------------------------------------
 // ajv errors → problems
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function schemaOf(v: unknown): JsonSchema {
   return isObject(v) ? v : {};
@@ -255,12 +226,6 @@ function firstSentence(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // Cross-field checks. They run on possibly invalid data, so every access is guarded.
 
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-function strOf(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
 
 export function isLoopbackHost(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
@@ -374,53 +339,9 @@ export function crossCheck(data: unknown): Problem[] {
     }
   }
 
-  // Approvals.
-  const approvals = isObject(data.approvals) ? data.approvals : {};
-  const notifyNames = new Map<string, number>();
-  arr(approvals.notify).forEach((t, i) => {
-    if (!isObject(t)) return;
-    const name = strOf(t.name);
-    if (name !== undefined) {
-      const first = notifyNames.get(name);
-      if (first !== undefined) problems.push({ path: ['approvals', 'notify', i, 'name'], message: `duplicate notify target name "${name}" (also approvals.notify[${first}])` });
-      else notifyNames.set(name, i);
-    }
-    if (t.type === 'slack' && t.secret !== undefined) problems.push({ path: ['approvals', 'notify', i, 'secret'], message: 'has no effect with type "slack" (Slack does not check signatures) — remove it' });
-    if (t.type === 'webhook' && t.secret === undefined) problems.push({ path: ['approvals', 'notify', i], message: 'a webhook target needs `secret` (the HMAC key receivers check the signature with) — add `secret: { env: NAME }`' });
-  });
-  if (connections && !isObject(approvals.reviewers)) {
-    for (const [name, c] of Object.entries(connections)) {
-      if (isObject(c) && c.defaultAction === 'approve') {
-        problems.push({ path: ['connections', name, 'defaultAction'], message: 'is "approve" but nobody could approve: set approvals.reviewers (the default reviewers)' });
-      }
-    }
-  }
-
-  // Masking.
-  const masking = isObject(data.masking) ? data.masking : {};
-  const maskNames = new Map<string, number>();
-  arr(masking.rules).forEach((r, i) => {
-    if (!isObject(r)) return;
-    const name = strOf(r.name);
-    if (name !== undefined) {
-      const first = maskNames.get(name);
-      if (first !== undefined) problems.push({ path: ['masking', 'rules', i, 'name'], message: `duplicate masking rule name "${name}" (also masking.rules[${first}])` });
-      else maskNames.set(name, i);
-    }
-    arr(r.columns).forEach((c, j) => {
-      if (isObject(c) && c.strategy === 'hash' && masking.salt === undefined) {
-        problems.push({ path: ['masking', 'rules', i, 'columns', j, 'strategy'], message: 'is "hash" but masking.salt is not set — add `masking: { salt: { env: NAME } }`' });
-      }
-      if (isObject(c) && c.keepLast !== undefined && c.strategy !== 'partial') {
-        problems.push({ path: ['masking', 'rules', i, 'columns', j, 'keepLast'], message: 'has no effect unless strategy is "partial"' });
-      }
-    });
-    if (connections) {
-      arr(r.connections).forEach((cn, j) => {
-        if (typeof cn === 'string' && !Object.keys(connections).includes(cn)) problems.push({ path: ['masking', 'rules', i, 'connections', j], message: `unknown connection "${cn}"` });
-      });
-    }
-  });
+  // Approvals and masking.
+  const { approvals, notifyNames } = checkApprovals(data, connections, problems);
+  checkMasking(data, connections, problems);
 
   // Rules.
   const rules = arr(data.rules);
@@ -447,28 +368,4 @@ export function crossCheck(data: unknown): Problem[] {
     });
   });
   return problems;
-}
-
-function checkRuleApproval(r: Record<string, unknown>, i: number, approvals: Record<string, unknown>, notifyNames: Map<string, number>, problems: Problem[]): void {
-  const approval = isObject(r.approval) ? r.approval : undefined;
-  if (approval && r.action !== 'approve') {
-    problems.push({ path: ['rules', i, 'approval'], message: `has no effect with action "${String(r.action)}" — remove it, or set action to "approve"` });
-    return;
-  }
-  if (r.action !== 'approve') return;
-  const reviewers = approval && isObject(approval.reviewers) ? approval.reviewers : isObject(approvals.reviewers) ? approvals.reviewers : undefined;
-  if (!reviewers) {
-    problems.push({ path: ['rules', i], message: 'an approve rule needs reviewers — add `approval: { reviewers: { groups: [...] } }`, or set approvals.reviewers for every approve rule' });
-    return;
-  }
-  const groups = arr(reviewers.groups);
-  const quorum = approval && typeof approval.quorum === 'number' ? approval.quorum : typeof approvals.quorum === 'number' ? approvals.quorum : 1;
-  if (reviewers.mode === 'all' && quorum < groups.length) {
-    problems.push({ path: ['rules', i, 'approval', 'quorum'], message: `is ${quorum}, but mode "all" needs one approval from each of ${groups.length} groups — set quorum to at least ${groups.length}` });
-  }
-  arr(approval?.notify).forEach((n, j) => {
-    if (typeof n !== 'string' || notifyNames.has(n)) return;
-    const guess = suggest(n, [...notifyNames.keys()]);
-    problems.push({ path: ['rules', i, 'approval', 'notify', j], message: `unknown notify target "${n}" — ${guess !== undefined ? `did you mean "${guess}"?` : `defined in approvals.notify: ${[...notifyNames.keys()].join(', ') || '(none)'}`}` });
-  });
 }
