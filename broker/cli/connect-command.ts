@@ -1,5 +1,5 @@
 import { AirlockError } from '../errors/airlock-error.js';
-import { startForwarder, type ForwarderEvent } from '../tunnel/local-forwarder.js';
+import { checkBrokerUrl, startForwarder, type ForwarderEvent } from '../tunnel/local-forwarder.js';
 import { brokerUrl, fetchDevToken } from './dev-token.js';
 import { parseCommandArgs, UsageError } from './usage-error.js';
 
@@ -15,6 +15,8 @@ WebSocket tunnel, with your token: database clients connect to it without a pass
   --dev             mint development tokens from the broker's dev provider instead (demo, tests)
   --user NAME       with --dev: whose token
   --groups a,b      with --dev: the groups claim
+  --insecure-http   DANGER: allow an http:// broker that is not on this machine (the token
+                    would cross the network in cleartext)
 
 Example (CI): AIRLOCK_TOKEN="$CI_JOB_JWT" airlock connect shop-prod --port 15432 --broker https://airlock.example.com
 `;
@@ -30,6 +32,7 @@ export async function connectCommand(args: string[]): Promise<number> {
       dev: { type: 'boolean' },
       user: { type: 'string' },
       groups: { type: 'string' },
+      'insecure-http': { type: 'boolean' },
     },
     HELP,
   );
@@ -42,6 +45,11 @@ export async function connectCommand(args: string[]): Promise<number> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number', HELP);
   const broker = brokerUrl(values.broker);
+  try {
+    checkBrokerUrl(broker, values['insecure-http'] === true);
+  } catch (e) {
+    throw new UsageError((e as Error).message, HELP);
+  }
   const token = tokenSource(values, broker);
 
   const say = (line: string): boolean => process.stderr.write(`airlock connect: ${line}\n`);
@@ -50,6 +58,7 @@ export async function connectCommand(args: string[]): Promise<number> {
     connection,
     token,
     port,
+    allowInsecure: values['insecure-http'] === true,
     onEvent: (e: ForwarderEvent) => {
       if (e.type === 'refused') say(`connection ${e.id} refused: ${e.message}`);
       else say(`connection ${e.id} ${e.type}`);

@@ -22,6 +22,21 @@ export interface ForwarderOptions {
   readonly host?: string;
   readonly port?: number;
   readonly onEvent?: (e: ForwarderEvent) => void;
+  /** DANGER: send the bearer token over plain `http://` to a broker that is not on this machine. */
+  readonly allowInsecure?: boolean;
+}
+
+/** Thrown when the broker URL would send the token in cleartext across a network. */
+export class InsecureBrokerUrl extends Error {}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** A token may travel over plain HTTP only to this machine; anywhere else it must be https. */
+export function checkBrokerUrl(brokerUrl: string, allowInsecure = false): void {
+  const u = new URL(brokerUrl);
+  if (u.protocol === 'https:' || allowInsecure) return;
+  if (u.protocol !== 'http:') throw new InsecureBrokerUrl(`broker URL ${brokerUrl} must be http:// or https://`);
+  if (!LOOPBACK.has(u.hostname)) throw new InsecureBrokerUrl(`refusing to send a token in cleartext to ${u.host}: use an https:// broker URL`);
 }
 
 export type ForwarderEvent =
@@ -46,6 +61,7 @@ export function tunnelUrl(brokerUrl: string, connection: string): string {
 }
 
 export async function startForwarder(o: ForwarderOptions): Promise<Forwarder> {
+  checkBrokerUrl(o.brokerUrl, o.allowInsecure);
   const url = tunnelUrl(o.brokerUrl, o.connection);
   const open = new Set<Socket>();
   let next = 1;

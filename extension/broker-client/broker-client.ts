@@ -4,6 +4,7 @@
  */
 import type { ApiError, ConnectionView, InfoResponse, MeResponse } from '../../broker/http/api.js';
 import type { SessionSummary } from '../../broker/recording/queries.js';
+import { checkBrokerUrl } from '../../broker/tunnel/local-forwarder.js';
 
 export type SessionListItem = SessionSummary & { readonly active: boolean };
 
@@ -40,6 +41,7 @@ export class BrokerClient {
 
   /** A reviewer's decision on an approval request. */
   async decide(id: string, verdict: 'approve' | 'deny', comment: string): Promise<void> {
+    checkBrokerUrl(this.baseUrl);
     const t = await this.token();
     if (!t) throw new BrokerError('Sign in to Airlock first.', 401);
     const res = await this.fetchImpl(`${this.baseUrl.replace(/\/+$/, '')}/v1/approvals/${encodeURIComponent(id)}/decision`, {
@@ -56,6 +58,7 @@ export class BrokerClient {
 
   /** Reports a terminal command that went around the broker (an audit record on the broker). */
   async auditTerminal(connection: string, command: string, terminal?: string): Promise<void> {
+    checkBrokerUrl(this.baseUrl);
     const t = await this.token();
     if (!t) return;
     await this.fetchImpl(`${this.baseUrl.replace(/\/+$/, '')}/v1/audit/terminal`, {
@@ -69,6 +72,8 @@ export class BrokerClient {
   private async get<T>(path: string, auth: boolean): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (auth) {
+      // A bearer token crosses the network only over TLS (loopback http is fine: the demo).
+      checkBrokerUrl(this.baseUrl);
       const t = await this.token();
       if (!t) throw new BrokerError('Sign in to Airlock first.', 401);
       headers.authorization = `Bearer ${t}`;

@@ -111,6 +111,12 @@ describe('airlock connect', () => {
     expect(await exited).toBe(0);
   });
 
+  it('refuses to send a token in cleartext to a broker on another machine', async () => {
+    const r = await runProcess('node', ['bin/airlock.js', 'connect', 'testdb', '--broker', 'http://db.example.com:8484'], { env: { ...process.env, AIRLOCK_TOKEN: 'x' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('use an https:// broker URL');
+  });
+
   it('explains a missing token and exits 2', async () => {
     const r = await runProcess('node', ['bin/airlock.js', 'connect', 'testdb'], { env: { ...process.env, AIRLOCK_TOKEN: '' } });
     expect(r.status).toBe(2);
