@@ -1,31 +1,82 @@
+import { createWriteStream, existsSync } from 'node:fs';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { exportJournal } from '../recording/export-journal.js';
 import { loadConfigFile } from '../config/load.js';
 import { verifyJournal } from '../recording/verify-journal.js';
 import { JOURNAL_FILE } from '../recording/journal-file-store.js';
 import { parseCommandArgs, UsageError } from './usage-error.js';
 
 const HELP = `Usage: airlock audit verify [--dir DIR | --config FILE]
+       airlock audit export [--dir DIR | --config FILE] [--person WHO] [--connection NAME]
+                            [--since TIME] [--until TIME] [--out FILE]
 
-Reads the audit journal (DIR/${JOURNAL_FILE}; default: the demo's .airlock/demo/recordings) and checks
-that every record parses, that sequence numbers have no gaps or reordering, and that the file
-does not end in a torn record. Names the first record that fails. Exit code 0 when intact.
+The audit journal is DIR/${JOURNAL_FILE} (default: the demo's .airlock/demo/recordings).
+
+verify  checks that every record parses, that sequence numbers have no gaps or reordering, and
+        that the file does not end in a torn record. Names the first record that fails. Exit
+        code 0 when intact.
+export  writes the records as JSON lines (to stdout, or --out FILE) for a SIEM, filtered by
+        person (subject or email), connection and time (ISO 8601, since inclusive, until
+        exclusive). The journal is only read.
 `;
 
 export async function auditCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { help: { type: 'boolean', short: 'h' }, dir: { type: 'string' }, config: { type: 'string', short: 'c' } },
+    {
+      help: { type: 'boolean', short: 'h' },
+      dir: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      person: { type: 'string' },
+      connection: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      out: { type: 'string' },
+    },
     HELP,
   );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  if (positionals[0] !== 'verify' || positionals.length > 1) throw new UsageError('expected "audit verify"', HELP);
+  const sub = positionals[0];
+  if ((sub !== 'verify' && sub !== 'export') || positionals.length > 1) throw new UsageError('expected "audit verify" or "audit export"', HELP);
   if (values.dir && values.config) throw new UsageError('give --dir or --config, not both', HELP);
   let dir = values.dir ?? join('.airlock', 'demo', 'recordings');
   if (values.config) dir = (await loadConfigFile(values.config)).recording.directory;
-  const result = await verifyJournal(join(dir, JOURNAL_FILE));
+  const path = join(dir, JOURNAL_FILE);
+  if (sub === 'export') return exportCommand(path, values);
+  for (const k of ['person', 'connection', 'since', 'until', 'out'] as const) if (values[k] !== undefined) throw new UsageError(`--${k} goes with "audit export"`, HELP);
+  const result = await verifyJournal(path);
   (result.ok ? process.stdout : process.stderr).write(`${result.text}\n`);
   return result.ok ? 0 : 1;
+}
+
+async function exportCommand(path: string, v: { person?: string | undefined; connection?: string | undefined; since?: string | undefined; until?: string | undefined; out?: string | undefined }): Promise<number> {
+  const time = (flag: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    const d = new Date(value);
+    if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag} must be a time (ISO 8601, e.g. 2026-11-22T08:00:00Z)`, HELP);
+    return d.toISOString();
+  };
+  if (!existsSync(path)) {
+    process.stderr.write(`airlock audit export: no journal at ${path}\n`);
+    return 1;
+  }
+  const filter = {
+    ...(v.person ? { person: v.person } : {}),
+    ...(v.connection ? { connection: v.connection } : {}),
+    ...(v.since ? { since: time('since', v.since)! } : {}),
+    ...(v.until ? { until: time('until', v.until)! } : {}),
+  };
+  const out = v.out ? createWriteStream(v.out, { flags: 'w', mode: 0o600 }) : process.stdout;
+  let n = 0;
+  for await (const r of exportJournal(path, filter)) {
+    if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
+    n++;
+  }
+  if (v.out) await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? reject(e) : resolve())));
+  process.stderr.write(`airlock audit export: ${n} record(s)\n`);
+  return 0;
 }

@@ -21,6 +21,8 @@ Usage:
   airlock connect CONNECTION            Local forwarder (127.0.0.1) through the broker's WebSocket tunnel.
   airlock audit verify [--dir DIR | --config FILE]
                                         Check the audit journal for gaps, reordering and torn records.
+  airlock audit export [--person WHO] [--connection NAME] [--since TIME] [--until TIME] [--out FILE]
+                                        The journal as JSON lines for a SIEM, filtered.
 
 Run "airlock COMMAND --help" for the options of one command.
 `;
