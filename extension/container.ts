@@ -31,8 +31,7 @@ export class Container implements vscode.Disposable {
   private readonly panel: PanelHost;
 
   constructor(private readonly context: vscode.ExtensionContext) {
-    const broker = (): BrokerClient => new BrokerClient(settings().brokerUrl, () => this.session.token());
-    this.session = new AirlockSession(context.secrets, broker);
+    this.session = new AirlockSession(context.secrets, () => this.broker());
     this.connections = new ConnectionManager(
       () => settings().brokerUrl,
       async () => {
@@ -44,7 +43,7 @@ export class Container implements vscode.Disposable {
       (name, e) => this.output.info(`${name}: connection ${e.id} ${e.type}${e.type === 'refused' ? `: ${e.message}` : ''}`),
     );
     this.tree = new ConnectionsTree(this.connections);
-    this.panel = new PanelHost(context.extensionUri, (id, verdict, comment) => broker().decide(id, verdict, comment));
+    this.panel = new PanelHost(context.extensionUri, (id, verdict, comment) => this.broker().decide(id, verdict, comment));
     this.events = new EventsClient({
       url: () => eventsUrl(settings().brokerUrl),
       token: () => this.session.token(),
@@ -118,8 +117,13 @@ export class Container implements vscode.Disposable {
     ];
   }
 
+  /** A client for the broker the settings name now, with the signed-in token. */
+  private broker(): BrokerClient {
+    return new BrokerClient(settings().brokerUrl, () => this.session.token());
+  }
+
   private async pickConnection(): Promise<string | undefined> {
-    const items = await new BrokerClient(settings().brokerUrl, () => this.session.token()).connections();
+    const items = await this.broker().connections();
     const pick = await vscode.window.showQuickPick(items.map((c) => ({ label: c.name, description: c.description ?? '' })), { placeHolder: 'Connection to open through Airlock' });
     return pick?.label;
   }
@@ -139,7 +143,7 @@ export class Container implements vscode.Disposable {
       return;
     }
     try {
-      const client = new BrokerClient(settings().brokerUrl, () => this.session.token());
+      const client = this.broker();
       // The panel needs the groups the broker sees (reviewer inbox), not just the ID token's claims.
       const me = await client.me();
       this.panel.setAccount({ subject: me.subject, issuer: me.issuer, ...(me.name ? { name: me.name } : {}), ...(me.email ? { email: me.email } : {}), groups: me.groups });
@@ -185,7 +189,7 @@ export class Container implements vscode.Disposable {
   private async checkCommand(command: string, terminal: string): Promise<void> {
     const hit = directAccess(command, this.upstreams);
     if (!hit) return;
-    await new BrokerClient(settings().brokerUrl, () => this.session.token()).auditTerminal(hit.connection, command, terminal).catch(() => undefined);
+    await this.broker().auditTerminal(hit.connection, command, terminal).catch(() => undefined);
     const choice = await vscode.window.showWarningMessage(
       `Airlock: this command reaches ${hit.connection} directly, around Airlock. Open it through Airlock instead (new terminals then use it).`,
       'Reconnect through Airlock',
@@ -194,7 +198,7 @@ export class Container implements vscode.Disposable {
   }
 
   private async refreshSessions(): Promise<void> {
-    const list = await new BrokerClient(settings().brokerUrl, () => this.session.token()).sessions().catch(() => undefined);
+    const list = await this.broker().sessions().catch(() => undefined);
     if (list) this.sessionsTree.set(list);
   }
 

@@ -43,3 +43,9 @@ export function arr(v: unknown): unknown[] {
 export function strOf(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
+
+/** localhost, *.localhost, ::1 or 127.x.y.z: traffic that never leaves this machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}

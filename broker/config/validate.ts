@@ -6,9 +6,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { configSchema, DEFAULT_ALGORITHMS, FORMATS, type JsonSchema } from './schema.js';
 import { checkApprovals, checkMasking, checkRuleApproval } from './validate-approvals.js';
-import { arr, isObject, strOf, suggest } from './validate-util.js';
+import { arr, isLoopbackHost, isObject, strOf, suggest } from './validate-util.js';
 
-export { editDistance, suggest } from './validate-util.js';
+export { editDistance, isLoopbackHost, suggest } from './validate-util.js';
 
 export type PathSegment = string | number;
 
@@ -227,10 +227,6 @@ function firstSentence(s: string): string {
 // Cross-field checks. They run on possibly invalid data, so every access is guarded.
 
 
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '*']);
 

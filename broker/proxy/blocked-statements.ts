@@ -39,11 +39,6 @@ export class BlockedStatements {
     return this.pending.length > 0;
   }
 
-  /** Whether `frame` answers one of our poisons (without taking it). */
-  isPoisonAnswer(frame: Buffer): boolean {
-    return frame.indexOf(this.prefixBytes) >= 0 && this.pending.some((s) => frame.indexOf(s.marker) >= 0);
-  }
-
   /** Our ErrorResponse if `frame` is the database's answer to one of our poisons. */
   substitute(frame: Buffer): Buffer | undefined {
     if (frame.indexOf(this.prefixBytes) < 0) return undefined;

@@ -6,7 +6,7 @@
  * @see https://www.postgresql.org/docs/current/protocol-flow.html#PROTOCOL-FLOW-START-UP
  */
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { AirlockError, isAirlockError } from '../errors/airlock-error.js';
@@ -91,15 +91,18 @@ export function recordRefusal(e: unknown, ctx: BrokerContext, remote: string, at
   }
 }
 
-interface Negotiated {
+export interface Negotiated {
   readonly params: Map<string, string>;
   readonly tls: TLSSocket | undefined;
   readonly rest: Buffer;
 }
 
-/** SSLRequest / GSSENCRequest / CancelRequest until the StartupMessage. */
-async function negotiate(raw: Socket, ctx: BrokerContext): Promise<Negotiated> {
-  let socket: Socket = raw;
+/**
+ * SSLRequest / GSSENCRequest / CancelRequest until the StartupMessage. TLS is offered only on a
+ * TCP socket with a certificate configured (`offerTls`); the WebSocket tunnel declines it.
+ */
+export async function negotiate(raw: Duplex, ctx: BrokerContext, offerTls = true): Promise<Negotiated> {
+  let socket: Duplex = raw;
   let tls: TLSSocket | undefined;
   let leftover: Buffer = Buffer.alloc(0);
   for (let round = 0; round < 4; round++) {
@@ -108,7 +111,7 @@ async function negotiate(raw: Socket, ctx: BrokerContext): Promise<Negotiated> {
     leftover = rest;
     switch (packet.type) {
       case 'ssl-request':
-        if (ctx.tls && !tls) {
+        if (offerTls && ctx.tls && !tls && raw instanceof Socket) {
           // Bytes that came before the TLS handshake must not be read as if encrypted (CVE-2021-23214).
           if (leftover.length) throw new AirlockError('BRK_ERR_PROTOCOL', 'data received after SSLRequest before the TLS handshake');
           raw.write(bm.sslResponse(true));

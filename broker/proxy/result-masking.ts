@@ -88,7 +88,7 @@ export class ResultMasking {
         return this.row(frame, (m, f) => {
           const payload = f.subarray(5);
           const masked = m.maskCopyText(payload);
-          return masked === payload ? f : copyData(masked);
+          return masked === payload ? f : bm.copyData(masked);
         });
       case BackendCode.CommandComplete:
       case BackendCode.EmptyQueryResponse:
@@ -225,31 +225,17 @@ export class ResultMasking {
   private notification(frame: Buffer): Buffer {
     const scan = this.masking.scan;
     if (!scan) return frame;
+    // NotificationResponse: Int32 process ID, String channel, String payload.
     const pid = frame.readInt32BE(5);
     const chanEnd = frame.indexOf(0, 9);
     const channel = frame.toString('utf8', 9, chanEnd);
     const payload = frame.toString('utf8', chanEnd + 1, frame.length - 1);
     const masked = scan(payload);
-    if (masked.text === payload) return frame;
-    const body = Buffer.concat([Buffer.alloc(4), Buffer.from(`${channel}\0${masked.text}\0`, 'utf8')]);
-    body.writeInt32BE(pid, 0);
-    const out = Buffer.alloc(5 + body.length);
-    out[0] = BackendCode.NotificationResponse;
-    out.writeInt32BE(4 + body.length, 1);
-    body.copy(out, 5);
-    return out;
+    return masked.text === payload ? frame : bm.notificationResponse(pid, channel, masked.text);
   }
 }
 
 function unknownFields(width: number): FieldDescription[] {
   // typeOid 0: no type is known, so a masked value becomes NULL (valid in any type and format).
   return Array.from({ length: width }, (_, i) => ({ name: `column${i + 1}`, tableOid: 0, columnNumber: 0, typeOid: 0, typeSize: -1, typeModifier: -1, format: 0 }));
-}
-
-function copyData(payload: Buffer): Buffer {
-  const out = Buffer.alloc(5 + payload.length);
-  out[0] = 0x64; /* d */
-  out.writeInt32BE(4 + payload.length, 1);
-  payload.copy(out, 5);
-  return out;
 }

@@ -11,13 +11,9 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { AirlockError } from '../errors/airlock-error.js';
 import type { Principal } from '../identity/types.js';
-import * as bm from '../protocol/postgres/backend-messages.js';
-import { StartupReader } from '../protocol/postgres/startup.js';
 import { SessionRecorder } from '../recording/session-recorder.js';
 import type { BrokerContext } from './broker-context.js';
-import { forwardCancel } from './cancel-forward.js';
-import { CancelHandled, recordRefusal, rejectClient } from './client-connection.js';
-import { readStartupPacket } from './client-io.js';
+import { negotiate, recordRefusal, rejectClient } from './client-connection.js';
 import { openSession } from './open-session.js';
 import { withGroups } from './session-groups.js';
 import { checkStartupParams } from './startup-params.js';
@@ -32,7 +28,9 @@ export async function handleTunnelClient(stream: Duplex, ctx: BrokerContext, aut
     if (!principal.groups.some((g) => connection.allowGroups.includes(g))) {
       throw new AirlockError('BRK_ERR_CONNECTION_FORBIDDEN', `"${connection.name}"`);
     }
-    const params = await readStartup(stream, ctx);
+    const { params, rest } = await negotiate(stream, ctx, false);
+    // No password exchange follows: bytes after the StartupMessage come too early.
+    if (rest.length) throw new AirlockError('BRK_ERR_PROTOCOL', 'data sent before the start-up completed');
     const startup = checkStartupParams(params);
     const sessionId = randomUUID();
     const recorder = new SessionRecorder(ctx.store, sessionId, ctx.config.recording.recordParameters);
@@ -41,33 +39,4 @@ export async function handleTunnelClient(stream: Duplex, ctx: BrokerContext, aut
     rejectClient(stream, e, ctx, remote);
     recordRefusal(e, ctx, remote, attempt);
   }
-}
-
-/** SSLRequest and GSSENCRequest are declined, a CancelRequest is served, then the StartupMessage. */
-async function readStartup(stream: Duplex, ctx: BrokerContext): Promise<Map<string, string>> {
-  let leftover: Buffer = Buffer.alloc(0);
-  for (let round = 0; round < 4; round++) {
-    const { packet, leftover: rest } = await readStartupPacket(stream, new StartupReader(), leftover);
-    leftover = rest;
-    switch (packet.type) {
-      case 'ssl-request':
-        stream.write(bm.sslResponse(false));
-        continue;
-      case 'gssenc-request':
-        stream.write(bm.gssEncResponse(false));
-        continue;
-      case 'cancel':
-        await forwardCancel(ctx, packet.processId, packet.secretKey);
-        stream.end();
-        throw new CancelHandled();
-      case 'startup':
-        if (packet.protocolVersion >> 16 !== 3) throw new AirlockError('BRK_ERR_PROTOCOL_VERSION');
-        if ((packet.protocolVersion & 0xffff) > 0) {
-          stream.write(bm.negotiateProtocolVersion(0, [...packet.params.keys()].filter((k) => k.startsWith('_pq_.'))));
-        }
-        if (leftover.length) throw new AirlockError('BRK_ERR_PROTOCOL', 'data sent before the start-up completed');
-        return packet.params;
-    }
-  }
-  throw new AirlockError('BRK_ERR_PROTOCOL', 'too many negotiation requests');
 }

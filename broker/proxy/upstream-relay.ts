@@ -114,31 +114,25 @@ export class UpstreamRelay implements FrameSink {
       this.intercept.message(code, frame);
       return;
     }
-    const masking = this.o.masking;
-    if (masking && code !== BackendCode.ReadyForQuery) {
-      const substituted = code === BackendCode.ErrorResponse && this.o.blocked.hasPending ? this.o.blocked.substitute(frame) : undefined;
-      if (substituted) {
-        masking.message(code, frame);
-        this.send(substituted);
-        return;
-      }
-      const out = masking.message(code, frame);
-      // Observed after masking: an error is recorded as the client sees it, never with the
-      // values it printed (a cast failure quotes the value).
-      this.observe(code, code === BackendCode.ErrorResponse && !Array.isArray(out) ? out : frame);
-      if (Array.isArray(out)) for (const b of out) this.send(b);
-      else this.send(out);
+    // Our own refusal answers a poison we sent (blocked-statements.ts): not a statement outcome.
+    const refusal = code === BackendCode.ErrorResponse && this.o.blocked.hasPending ? this.o.blocked.substitute(frame) : undefined;
+    if (refusal) {
+      this.o.masking?.message(code, frame);
+      this.send(refusal);
       return;
     }
-    this.observe(code, frame);
-    if (code === BackendCode.ErrorResponse && this.o.blocked.hasPending) {
-      const replacement = this.o.blocked.substitute(frame);
-      if (replacement) {
-        this.send(replacement);
-        return;
-      }
+    const masking = this.o.masking;
+    if (!masking || code === BackendCode.ReadyForQuery) {
+      this.observe(code, frame);
+      this.send(frame);
+      return;
     }
-    this.send(frame);
+    const out = masking.message(code, frame);
+    // Observed after masking: an error is recorded as the client sees it, never with the
+    // values it printed (a cast failure quotes the value).
+    this.observe(code, code === BackendCode.ErrorResponse && !Array.isArray(out) ? out : frame);
+    if (Array.isArray(out)) for (const b of out) this.send(b);
+    else this.send(out);
   }
 
   /** The inspections the broker needs: unit boundaries, statement outcomes, reading rules. */
@@ -160,7 +154,6 @@ export class UpstreamRelay implements FrameSink {
         this.o.tracker.completed(null);
         break;
       case BackendCode.ErrorResponse: {
-        if (this.o.blocked.hasPending && this.o.blocked.isPoisonAnswer(frame)) break;
         if (!this.o.tracker.idle) {
           const f = readErrorFields(frame);
           this.o.tracker.failed(f.get('C') ?? '', f.get('M') ?? '');

@@ -11,6 +11,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { createWebSocketStream } from 'ws';
+import { isLoopbackHost } from '../config/validate-util.js';
 import { backendMessages as bm } from '../protocol/postgres/index.js';
 
 export interface ForwarderOptions {
@@ -29,14 +30,12 @@ export interface ForwarderOptions {
 /** Thrown when the broker URL would send the token in cleartext across a network. */
 export class InsecureBrokerUrl extends Error {}
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
 /** A token may travel over plain HTTP only to this machine; anywhere else it must be https. */
 export function checkBrokerUrl(brokerUrl: string, allowInsecure = false): void {
   const u = new URL(brokerUrl);
   if (u.protocol === 'https:' || allowInsecure) return;
   if (u.protocol !== 'http:') throw new InsecureBrokerUrl(`broker URL ${brokerUrl} must be http:// or https://`);
-  if (!LOOPBACK.has(u.hostname)) throw new InsecureBrokerUrl(`refusing to send a token in cleartext to ${u.host}: use an https:// broker URL`);
+  if (!isLoopbackHost(u.hostname)) throw new InsecureBrokerUrl(`refusing to send a token in cleartext to ${u.host}: use an https:// broker URL`);
 }
 
 export type ForwarderEvent =

@@ -23,53 +23,34 @@ export class BrokerClient {
   ) {}
 
   info(): Promise<InfoResponse> {
-    return this.get<InfoResponse>('/v1/info', false);
+    return this.request<InfoResponse>('GET', '/v1/info', false);
   }
 
   me(): Promise<MeResponse> {
-    return this.get<MeResponse>('/v1/me', true);
+    return this.request<MeResponse>('GET', '/v1/me');
   }
 
   async connections(): Promise<readonly ConnectionView[]> {
-    return (await this.get<{ connections: ConnectionView[] }>('/v1/connections', true)).connections;
+    return (await this.request<{ connections: ConnectionView[] }>('GET', '/v1/connections')).connections;
   }
 
   /** The caller's recent sessions, newest first. */
   async sessions(limit = 30): Promise<readonly SessionListItem[]> {
-    return (await this.get<{ sessions: SessionListItem[] }>(`/v1/sessions?limit=${limit}`, true)).sessions;
+    return (await this.request<{ sessions: SessionListItem[] }>('GET', `/v1/sessions?limit=${limit}`)).sessions;
   }
 
   /** A reviewer's decision on an approval request. */
   async decide(id: string, verdict: 'approve' | 'deny', comment: string): Promise<void> {
-    checkBrokerUrl(this.baseUrl);
-    const t = await this.token();
-    if (!t) throw new BrokerError('Sign in to Airlock first.', 401);
-    const res = await this.fetchImpl(`${this.baseUrl.replace(/\/+$/, '')}/v1/approvals/${encodeURIComponent(id)}/decision`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ verdict, comment }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!res.ok) {
-      const body = (await res.json().catch(() => ({}))) as Partial<ApiError>;
-      throw new BrokerError(body.message ?? `The broker answered ${res.status}.`, res.status, body.code, body.hint);
-    }
+    await this.request('POST', `/v1/approvals/${encodeURIComponent(id)}/decision`, true, { verdict, comment });
   }
 
-  /** Reports a terminal command that went around the broker (an audit record on the broker). */
+  /** Reports a terminal command that went around the broker (an audit record on the broker); nothing when signed out. */
   async auditTerminal(connection: string, command: string, terminal?: string): Promise<void> {
-    checkBrokerUrl(this.baseUrl);
-    const t = await this.token();
-    if (!t) return;
-    await this.fetchImpl(`${this.baseUrl.replace(/\/+$/, '')}/v1/audit/terminal`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ connection, command: command.slice(0, 4000), ...(terminal ? { terminal: terminal.slice(0, 200) } : {}) }),
-      signal: AbortSignal.timeout(10_000),
-    });
+    if (!(await this.token())) return;
+    await this.request('POST', '/v1/audit/terminal', true, { connection, command: command.slice(0, 4000), ...(terminal ? { terminal: terminal.slice(0, 200) } : {}) });
   }
 
-  private async get<T>(path: string, auth: boolean): Promise<T> {
+  private async request<T>(method: 'GET' | 'POST', path: string, auth = true, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (auth) {
       // A bearer token crosses the network only over TLS (loopback http is fine: the demo).
@@ -78,14 +59,20 @@ export class BrokerClient {
       if (!t) throw new BrokerError('Sign in to Airlock first.', 401);
       headers.authorization = `Bearer ${t}`;
     }
+    if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await this.fetchImpl(`${this.baseUrl.replace(/\/+$/, '')}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
+      res = await this.fetchImpl(`${this.baseUrl.replace(/\/+$/, '')}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch (e) {
       throw new BrokerError(`The Airlock broker at ${this.baseUrl} could not be reached (${(e as Error).message}).`, 0);
     }
-    const body = (await res.json().catch(() => ({}))) as T & Partial<ApiError>;
-    if (!res.ok) throw new BrokerError(body.message ?? `The broker answered ${res.status}.`, res.status, body.code, body.hint);
-    return body;
+    const parsed = (await res.json().catch(() => ({}))) as T & Partial<ApiError>;
+    if (!res.ok) throw new BrokerError(parsed.message ?? `The broker answered ${res.status}.`, res.status, parsed.code, parsed.hint);
+    return parsed;
   }
 }

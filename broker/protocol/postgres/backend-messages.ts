@@ -118,6 +118,20 @@ export function commandComplete(tag: string): Buffer {
   return new MessageWriter(BackendCode.CommandComplete, 6 + 3 * tag.length).cstring(tag, 'replace').finish();
 }
 
+/** CopyData ('d'): Byten data (one row in COPY OUT). */
+export function copyData(data: Uint8Array): Buffer {
+  return new MessageWriter(BackendCode.CopyData, 5 + data.length).bytes(data).finish();
+}
+
+/** NotificationResponse ('A'): Int32 process ID, String channel, String payload. */
+export function notificationResponse(processId: number, channel: string, payload: string): Buffer {
+  return new MessageWriter(BackendCode.NotificationResponse, 14 + 3 * (channel.length + payload.length))
+    .int32(processId)
+    .cstring(channel, 'replace')
+    .cstring(payload, 'replace')
+    .finish();
+}
+
 /** EmptyQueryResponse ('I'). Shared buffer. */
 export function emptyQueryResponse(): Buffer {
   return EMPTY_QUERY;
