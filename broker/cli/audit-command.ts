@@ -13,9 +13,11 @@ const HELP = `Usage: airlock audit verify [--dir DIR | --config FILE]
 
 The audit journal is DIR/${JOURNAL_FILE} (default: the demo's .airlock/demo/recordings).
 
-verify  checks that every record parses, that sequence numbers have no gaps or reordering, and
-        that the file does not end in a torn record. Names the first record that fails. Exit
-        code 0 when intact.
+verify  checks the hash chain: every record parses, sequence numbers have no gaps or
+        reordering, and each record's hash matches its bytes and the record before it, so an
+        edited, deleted or moved record is found. Names the first record that fails. Torn
+        records from a crash pass only where the broker accounted for them. Prints the head
+        (newest sequence number and hash) to anchor elsewhere. Exit code 0 when intact.
 export  writes the records as JSON lines (to stdout, or --out FILE) for a SIEM, filtered by
         person (subject or email), connection and time (ISO 8601, since inclusive, until
         exclusive). The journal is only read.

@@ -242,6 +242,9 @@ function build(raw: RawConfig, baseDir: string, secret: SecretResolver): Airlock
       fsync: raw.recording.fsync,
       syncIntervalMs: raw.recording.syncIntervalMs,
       recordParameters: raw.recording.recordParameters,
+      resultRows: raw.recording.resultRows,
+      resultValueChars: raw.recording.resultValueChars,
+      auditorGroups: [...raw.recording.auditorGroups],
     },
     analysis: { cacheSize: raw.analysis.cacheSize },
   };

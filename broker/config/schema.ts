@@ -295,6 +295,9 @@ export const configSchema: JsonSchema = {
       fsync: { type: 'string', enum: ['always', 'write'], default: 'write', description: '`always`: fdatasync before a statement is forwarded (survives power loss); `write`: written to the OS before forwarding (survives a broker crash) and synced every `syncIntervalMs`.' },
       syncIntervalMs: int('With `fsync: write`, how often the journal is synced, in milliseconds.', 1, 60_000, 200),
       recordParameters: bool('Record bind parameter values. When false they are recorded as `[redacted]`.', false),
+      resultRows: int('How many rows of each result are kept in the record, as the client received them (masked where masking applied); 0 keeps none (row counts and timings are always kept).', 0, 1000, 10),
+      resultValueChars: int('Longest value kept in a recorded result row, in characters; longer values are cut and marked with `…`.', 16, 65_536, 256),
+      auditorGroups: list('Groups whose members see every session on the replay pages and in `/v1/sessions`; everyone else sees only their own.', { type: 'string', minLength: 1 }, { default: ['auditors'], uniqueItems: true }),
     }, { default: {} }),
     analysis: obj('SQL analysis.', {
       cacheSize: int('Entries kept in each analysis cache (exact text, normalized shape); 0 disables caching.', 0, 10_000_000, 10_000),

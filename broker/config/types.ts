@@ -162,6 +162,12 @@ export interface RecordingConfig {
   readonly syncIntervalMs: number;
   /** Bind parameters are recorded as `[redacted]` unless this is true. */
   readonly recordParameters: boolean;
+  /** Rows of each result kept in the record (0: none). */
+  readonly resultRows: number;
+  /** Longest value kept in a recorded row, in characters. */
+  readonly resultValueChars: number;
+  /** Groups that see every session on the replay pages and in the sessions API. */
+  readonly auditorGroups: readonly string[];
 }
 
 export interface NotifyTarget {

@@ -6,13 +6,18 @@
  * virtual disk); otherwise the file is synced every `syncIntervalMs`. Records nobody flushes
  * explicitly (statement outcomes) go out with the next flush or within 20 ms.
  *
+ * Every line is sealed into a hash chain (hash-chain.ts), so an edit, deletion or reordering is
+ * detected by `airlock audit verify`.
+ *
  * On open, a torn last line (a crash mid-write) is reported and fenced off with a newline so
- * later records stay readable; the torn bytes are left in place as evidence.
+ * later records stay readable; the torn bytes are left in place as evidence, and a
+ * `journal.recovered` record — itself in the chain — says exactly where they are.
  */
 import { closeSync, createReadStream, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AirlockError } from '../errors/airlock-error.js';
+import { GENESIS, sealLine, splitLine } from './hash-chain.js';
 import type { AuditRecord, NewRecord } from './records.js';
 import type { RecordStore } from './record-store.js';
 
@@ -30,6 +35,8 @@ export class JournalFileStore implements RecordStore {
   readonly path: string;
   private readonly fd: number;
   private seq: number;
+  /** Hash of the last record written or queued: the next record's link. */
+  private head: string;
   private dirty = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private pending: string[] = [];
@@ -48,7 +55,13 @@ export class JournalFileStore implements RecordStore {
     this.path = join(opts.directory, JOURNAL_FILE);
     const existed = existsSync(this.path);
     this.fd = openSync(this.path, 'a+', 0o600);
-    this.seq = existed ? this.recover() : 0;
+    const recovered = existed ? this.recover() : { seq: 0, hash: GENESIS };
+    this.seq = recovered.seq;
+    this.head = recovered.hash;
+    if (recovered.torn) {
+      this.append({ type: 'journal.recovered', sessionId: '-', tornOffset: recovered.torn.offset, tornBytes: recovered.torn.bytes });
+      this.flush();
+    }
     if (opts.fsync === 'write') {
       this.timer = setInterval(() => this.syncInBackground(), opts.syncIntervalMs);
       this.timer.unref();
@@ -61,8 +74,10 @@ export class JournalFileStore implements RecordStore {
 
   appendJson(json: string): number {
     const seq = ++this.seq;
-    // `seq` and `at` lead each line; the record's own JSON follows without its opening brace.
-    this.pending.push(`{"seq":${seq},"at":"${isoNow()}",${json.slice(1)}\n`);
+    // `seq` and `at` lead each line, the record's own members follow, the chain's hash ends it.
+    const sealed = sealLine(this.head, `{"seq":${seq},"at":"${isoNow()}",${json.slice(1, -1)}`);
+    this.head = sealed.hash;
+    this.pending.push(`${sealed.line}\n`);
     // Records nobody flushes right away (statement outcomes, session ends) ride along with the
     // next statement's flush, or go out after LAZY_FLUSH_MS at the latest.
     this.flushTimer ??= setTimeout(this.scheduledFlush, LAZY_FLUSH_MS);
@@ -111,30 +126,37 @@ export class JournalFileStore implements RecordStore {
     });
   }
 
-  /** Finds the last sequence number and fences off a torn tail. */
-  private recover(): number {
+  /** The last record's sequence number and hash; fences off a torn tail. */
+  private recover(): { seq: number; hash: string; torn?: { offset: number; bytes: number } } {
     const size = fstatSync(this.fd).size;
-    if (size === 0) return 0;
+    if (size === 0) return { seq: 0, hash: GENESIS };
+    let torn: { offset: number; bytes: number } | undefined;
     const tailSize = Math.min(size, 1 << 20);
     const tail = Buffer.alloc(tailSize);
     readSync(this.fd, tail, 0, tailSize, size - tailSize);
     let text = tail.toString('utf8');
     if (!text.endsWith('\n')) {
-      const torn = text.slice(text.lastIndexOf('\n') + 1);
-      this.opts.onWarning?.(`journal ${this.path} ends with a torn record (${torn.length} bytes at offset ${size - Buffer.byteLength(torn)}); keeping it and starting a new line`);
+      const tornText = text.slice(text.lastIndexOf('\n') + 1);
+      const bytes = Buffer.byteLength(tornText);
+      torn = { offset: size - bytes, bytes };
+      this.opts.onWarning?.(`journal ${this.path} ends with a torn record (${bytes} bytes at offset ${torn.offset}); keeping it and starting a new line`);
       writeSync(this.fd, '\n');
-      text = text.slice(0, text.length - torn.length);
+      text = text.slice(0, text.length - tornText.length);
     }
     const lines = text.split('\n').filter(Boolean);
     for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i]!;
       try {
-        const rec = JSON.parse(lines[i]!) as AuditRecord;
-        if (typeof rec.seq === 'number') return rec.seq;
+        const rec = JSON.parse(line) as AuditRecord;
+        const sealed = splitLine(line);
+        if (typeof rec.seq !== 'number') continue;
+        // A journal written before the chain existed continues with a fresh chain from here.
+        return { seq: rec.seq, hash: sealed?.hash ?? GENESIS, ...(torn ? { torn } : {}) };
       } catch {
         // keep looking backwards
       }
     }
-    return 0;
+    return { seq: 0, hash: GENESIS, ...(torn ? { torn } : {}) };
   }
 }
 

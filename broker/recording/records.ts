@@ -7,6 +7,8 @@ interface Base {
   /** ISO-8601 time of writing. */
   readonly at: string;
   readonly sessionId: string;
+  /** The hash chain's link (hash-chain.ts): always the last member of the stored line. */
+  readonly hash?: string;
 }
 
 export interface SessionStartRecord extends Base {
@@ -99,7 +101,14 @@ export interface TerminalDirectAccessRecord extends Base {
   readonly terminal?: string;
 }
 
-export type AuditRecord = TerminalDirectAccessRecord | NotifyFailedRecord | SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
+/** Written at start when the journal ended in a torn line (a crash mid-write): where the torn bytes are. */
+export interface JournalRecoveredRecord extends Base {
+  readonly type: 'journal.recovered';
+  readonly tornOffset: number;
+  readonly tornBytes: number;
+}
+
+export type AuditRecord = JournalRecoveredRecord | TerminalDirectAccessRecord | NotifyFailedRecord | SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
 
 /** A record before the store assigns its position and time. */
-export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at'> : never) : never;
+export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at' | 'hash'> : never) : never;
