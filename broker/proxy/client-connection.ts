@@ -64,7 +64,7 @@ export async function handleClient(raw: Socket, ctx: BrokerContext): Promise<voi
       throw new AirlockError('BRK_ERR_CONNECTION_FORBIDDEN', `"${connection.name}"`);
     }
     const sessionId = randomUUID();
-    const recorder = new SessionRecorder(ctx.store, sessionId, ctx.config.recording.recordParameters);
+    const recorder = SessionRecorder.forSession(ctx.store, sessionId, ctx.config.recording);
     await openSession({ ctx, client: socket, principal, tokenPrincipal: authenticated, connection, startup, recorder, sessionId, remote, tls: tls !== undefined });
   } catch (e) {
     rejectClient(socket, e, ctx, remote);

@@ -107,8 +107,13 @@ export class ProxySession implements FrameSink, Releasable {
       maxMessageBytes: opts.maxMessageBytes,
       streamable: (c) => c === FrontendCode.CopyData,
     });
-    this.tracker = new ExecutionTracker(opts.recorder);
-    this.masking = opts.masking ? new ResultMasking(opts.masking, () => this.decoding, (r) => opts.onMasked?.(r)) : undefined;
+    this.tracker = new ExecutionTracker(opts.recorder, () => this.decoding);
+    this.masking = opts.masking
+      ? new ResultMasking(opts.masking, () => this.decoding, (r) => {
+          opts.recorder.masked(this.tracker.current, r.columns, r.rules, r.values);
+          opts.onMasked?.(r);
+        })
+      : undefined;
     this.relay = new UpstreamRelay({
       client: this.client,
       upstream: this.upstream,

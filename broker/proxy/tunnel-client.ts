@@ -33,7 +33,7 @@ export async function handleTunnelClient(stream: Duplex, ctx: BrokerContext, aut
     if (rest.length) throw new AirlockError('BRK_ERR_PROTOCOL', 'data sent before the start-up completed');
     const startup = checkStartupParams(params);
     const sessionId = randomUUID();
-    const recorder = new SessionRecorder(ctx.store, sessionId, ctx.config.recording.recordParameters);
+    const recorder = SessionRecorder.forSession(ctx.store, sessionId, ctx.config.recording);
     await openSession({ ctx, client: stream, principal, tokenPrincipal: authenticated, connection, startup, recorder, sessionId, remote, tls: false, via: 'tunnel' });
   } catch (e) {
     rejectClient(stream, e, ctx, remote);

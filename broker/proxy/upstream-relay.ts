@@ -93,9 +93,10 @@ export class UpstreamRelay implements FrameSink {
     this.toClient.flush();
   }
 
-  streamStart(_code: number, _total: number, chunk: Buffer): void {
+  streamStart(code: number, _total: number, chunk: Buffer): void {
     // A huge row of the broker's own dry run is not needed (only its command tag is).
     if (this.intercept) return;
+    if (code === BackendCode.DataRow && this.o.tracker.sampling) this.o.tracker.row(undefined);
     this.send(chunk);
   }
 
@@ -128,16 +129,27 @@ export class UpstreamRelay implements FrameSink {
       return;
     }
     const out = masking.message(code, frame);
-    // Observed after masking: an error is recorded as the client sees it, never with the
-    // values it printed (a cast failure quotes the value).
-    this.observe(code, code === BackendCode.ErrorResponse && !Array.isArray(out) ? out : frame);
-    if (Array.isArray(out)) for (const b of out) this.send(b);
-    else this.send(out);
+    // Observed after masking: errors and rows are recorded as the client sees them, never with
+    // the values masking took out (a cast failure quotes the value).
+    if (Array.isArray(out)) {
+      // A result's last message (an error already sanitised) followed by the masking NOTICE.
+      this.observe(code, out[0]!);
+      for (const b of out) this.send(b);
+    } else {
+      this.observe(code, out);
+      this.send(out);
+    }
   }
 
-  /** The inspections the broker needs: unit boundaries, statement outcomes, reading rules. */
+  /** The inspections the broker needs: unit boundaries, statement outcomes, reading rules, result samples. */
   private observe(code: number, frame: Buffer): void {
     switch (code) {
+      case BackendCode.DataRow:
+        if (this.o.tracker.sampling) this.o.tracker.row(frame);
+        break;
+      case BackendCode.RowDescription:
+        if (this.o.tracker.sampling) this.o.tracker.columns(frame);
+        break;
       case BackendCode.ReadyForQuery: {
         const s = frame[5];
         this.status = s === 0x54 ? 'T' : s === 0x45 ? 'E' : 'I';

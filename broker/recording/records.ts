@@ -47,6 +47,22 @@ export interface StatementEndRecord extends Base {
   readonly durationMs: number;
   readonly rows: number | null;
   readonly error?: { readonly code: string; readonly message: string };
+  /** The first rows as the client received them (masked where masking applied); see result-sample.ts. */
+  readonly result?: {
+    readonly columns?: readonly string[];
+    readonly rows: readonly (readonly (string | null)[])[];
+    readonly truncated?: boolean;
+  };
+}
+
+/** The masking notice a client got after a result. */
+export interface ResultMaskedRecord extends Base {
+  readonly type: 'result.masked';
+  readonly statementId?: number;
+  readonly columns: readonly string[];
+  readonly rules: readonly string[];
+  /** Values masked in the result. */
+  readonly values: number;
 }
 
 export interface SessionEndRecord extends Base {
@@ -108,7 +124,7 @@ export interface JournalRecoveredRecord extends Base {
   readonly tornBytes: number;
 }
 
-export type AuditRecord = JournalRecoveredRecord | TerminalDirectAccessRecord | NotifyFailedRecord | SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
+export type AuditRecord = ResultMaskedRecord | JournalRecoveredRecord | TerminalDirectAccessRecord | NotifyFailedRecord | SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
 
 /** A record before the store assigns its position and time. */
 export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at' | 'hash'> : never) : never;

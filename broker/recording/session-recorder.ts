@@ -2,9 +2,11 @@
  * Per-session recording: numbers statements, writes each one before it is forwarded, and
  * closes it with its outcome when the database answers.
  */
+import type { RecordingConfig } from '../config/types.js';
 import type { Decision } from '../policy/decision.js';
 import type { ApprovalEventRecord, SessionStartRecord, StatementRecord } from './records.js';
 import type { RecordStore } from './record-store.js';
+import type { ResultSample, SampleLimits } from './result-sample.js';
 
 export type SessionStartInfo = Omit<SessionStartRecord, 'seq' | 'at' | 'type' | 'sessionId'>;
 
@@ -17,8 +19,15 @@ export class SessionRecorder {
     private readonly store: RecordStore,
     readonly sessionId: string,
     readonly recordParameters: boolean,
+    /** How much of each result is kept (`recording.resultRows`, `resultValueChars`). */
+    readonly resultLimits: SampleLimits = { rows: 0, chars: 256 },
   ) {
     this.sessionMember = `"sessionId":${JSON.stringify(sessionId)}`;
+  }
+
+  /** A session's recorder as `recording` in the configuration asks. */
+  static forSession(store: RecordStore, sessionId: string, c: Pick<RecordingConfig, 'recordParameters' | 'resultRows' | 'resultValueChars'>): SessionRecorder {
+    return new SessionRecorder(store, sessionId, c.recordParameters, { rows: c.resultRows, chars: c.resultValueChars });
   }
 
   private typeAndSession(type: string): string {
@@ -60,11 +69,16 @@ export class SessionRecorder {
     return statementId;
   }
 
-  finished(statementId: number, startedAt: number, rows: number | null, error?: { code: string; message: string }): void {
+  finished(statementId: number, startedAt: number, rows: number | null, error?: { code: string; message: string }, sample?: ResultSample): void {
     const durationMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
     this.store.appendJson(
-      `{${this.typeAndSession('statement.end')},"statementId":${statementId},"durationMs":${durationMs},"rows":${rows}${error ? `,"error":${JSON.stringify(error)}` : ''}}`,
+      `{${this.typeAndSession('statement.end')},"statementId":${statementId},"durationMs":${durationMs},"rows":${rows}${error ? `,"error":${JSON.stringify(error)}` : ''}${sample ? `,"result":${JSON.stringify(sample)}` : ''}}`,
     );
+  }
+
+  /** The masking notice the client got after a result: which columns, which rules, how many values. */
+  masked(statementId: number | undefined, columns: readonly string[], rules: readonly string[], values: number): void {
+    this.store.append({ type: 'result.masked', sessionId: this.sessionId, ...(statementId !== undefined ? { statementId } : {}), columns, rules, values });
   }
 
   /** An event of the session (approval requested, dry run, ...), written at once. */

@@ -39,6 +39,8 @@ export interface TestBrokerOptions {
   readonly approvalsFile?: string;
   /** Extra dev users, YAML list items like `      - { name: dave, ... }`. */
   readonly extraUsers?: string;
+  /** Extra members of the `recording` flow mapping, e.g. `resultRows: 2`. */
+  readonly recording?: string;
 }
 
 export const DEFAULT_APPROVALS = `
@@ -105,7 +107,7 @@ approvals:
 ${opts.approvalsFile ? `  store: file\n  file: ${JSON.stringify(opts.approvalsFile)}` : '  store: memory'}
 ${opts.approvals ?? DEFAULT_APPROVALS}
 ${opts.masking ? `masking:\n${opts.masking}` : ''}
-recording: { store: memory }
+recording: { store: memory${opts.recording ? `, ${opts.recording}` : ''} }
 `;
   const config = parseConfig(yaml, { env: { ...opts.env, TEST_UPSTREAM_PASSWORD: password ?? '' }, fileName: 'test config' });
   const store = new MemoryStore();

@@ -35,7 +35,7 @@ describe('valid configurations', () => {
       defaultAction: 'block',
     });
     expect(cfg.rules).toEqual([]);
-    expect(cfg.recording).toEqual({ store: 'file', directory: join(fixturesDir, '.airlock/recordings'), fsync: 'write', syncIntervalMs: 200, recordParameters: false });
+    expect(cfg.recording).toEqual({ store: 'file', directory: join(fixturesDir, '.airlock/recordings'), fsync: 'write', syncIntervalMs: 200, recordParameters: false, resultRows: 10, resultValueChars: 256, auditorGroups: ['auditors'] });
     expect(cfg.analysis).toEqual({ cacheSize: 10000 });
   });
 
@@ -91,7 +91,7 @@ describe('valid configurations', () => {
       page: { issuer: 'https://login.example.com/', clientId: 'page', clientSecret: { env: 'PAGE_SECRET' }, scopes: 'openid', resource: 'airlock' },
       store: 'memory', file: 'approvals.json',
     };
-    c.recording = { store: 'memory', directory: 'rec', fsync: 'always', syncIntervalMs: 5, recordParameters: true };
+    c.recording = { store: 'memory', directory: 'rec', fsync: 'always', syncIntervalMs: 5, recordParameters: true, resultRows: 0, resultValueChars: 64, auditorGroups: ['security'] };
     c.analysis = { cacheSize: 0 };
 
     const cfg = parse(c, { ...baseEnv, CI_SECRET: 'ci-secret-value', HOOK_URL: 'https://hooks.example.com/x', HOOK_KEY: 'hook-key', PAGE_SECRET: 'page-secret' });
@@ -108,7 +108,7 @@ describe('valid configurations', () => {
     expect(cfg.connections.get('an.other_db-2')?.upstream.tls).toEqual({ mode: 'disable' });
     expect([...cfg.connections.keys()]).toEqual(['shop-prod', 'an.other_db-2']);
     expect(cfg.rules[0]).toEqual(c.rules[0]);
-    expect(cfg.recording).toEqual({ store: 'memory', directory: join(fixturesDir, 'rec'), fsync: 'always', syncIntervalMs: 5, recordParameters: true });
+    expect(cfg.recording).toEqual({ store: 'memory', directory: join(fixturesDir, 'rec'), fsync: 'always', syncIntervalMs: 5, recordParameters: true, resultRows: 0, resultValueChars: 64, auditorGroups: ['security'] });
     expect(cfg.analysis.cacheSize).toBe(0);
     expect(cfg.approvals).toMatchObject({ quorum: 1, expiresInSeconds: 300, dryRun: { enabled: false }, store: 'memory', file: join(fixturesDir, 'approvals.json') });
     expect(cfg.approvals.notify[0]!.url.reveal()).toBe('https://hooks.example.com/x');
