@@ -10,6 +10,9 @@ import { AnalysisCache, initAnalyzer } from './analysis/index.js';
 import { AccessService } from './approvals/access-service.js';
 import { ApprovalService } from './approvals/approval-service.js';
 import { openApprovalsDb } from './approvals/approvals-store.js';
+import { localState } from './store/local-state.js';
+import { openPostgresStore, type PostgresStore } from './store/postgres/pg-store.js';
+import type { SharedState } from './store/state-table.js';
 import { EventBus } from './approvals/event-bus.js';
 import { Notifier, ruleTargetsFromRules } from './approvals/notify/index.js';
 import type { AirlockConfig, IssuerConfig } from './config/types.js';
@@ -68,13 +71,20 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
       log.warn('development identity provider enabled: anyone on this machine can mint tokens; never use it in production', { issuer: devProvider.issuer });
     }
     const verifier = createTokenVerifier(issuers);
-    const store = opts.store ?? openStore(config, log);
+    const events = new EventBus((e) => log.error('an event listener failed', { error: String(e) }));
+    let shared: PostgresStore | undefined;
+    if (config.store.type === 'postgres') {
+      shared = await openPostgresStore(config.store, events, log);
+      cleanups.push(() => shared!.close());
+    }
+    const store = opts.store ?? (await openStore(config, log, shared));
     cleanups.push(() => store.close());
     const sessions = new ActiveSessions();
-    const events = new EventBus((e) => log.error('an event listener failed', { error: String(e) }));
-    const approvalsDb = await openApprovalsDb(config.approvals.store, config.approvals.file);
-    const approvals = new ApprovalService(approvalsDb, events, config.publicUrl);
-    const access = new AccessService(approvalsDb, events, config.approvals.access, config.connections, config.publicUrl);
+    const state: SharedState = shared?.state ?? localState(await openApprovalsDb(config.approvals.store, config.approvals.file));
+    // Only a shared store needs to know whose sessions hold which requests.
+    const brokerName = shared ? config.store.brokerName : undefined;
+    const approvals = new ApprovalService(state.approvals, events, config.publicUrl, brokerName);
+    const access = new AccessService(state.access, events, config.approvals.access, config.connections, config.publicUrl);
     await access.start();
     cleanups.push(async () => access.stop());
     // Grants that begin or end re-apply the rules of the requester's open sessions on that connection.
@@ -172,10 +182,11 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
   }
 }
 
-function openStore(config: AirlockConfig, log: Logger): RecordStore {
+async function openStore(config: AirlockConfig, log: Logger, shared: PostgresStore | undefined): Promise<RecordStore> {
   const r = config.recording;
   if (r.store === 'memory') return new MemoryStore();
-  return new JournalFileStore({ directory: r.directory, fsync: r.fsync, syncIntervalMs: r.syncIntervalMs, onWarning: (m) => log.warn(m) });
+  const journal = { directory: r.directory, fsync: r.fsync, syncIntervalMs: r.syncIntervalMs, onWarning: (m: string) => log.warn(m) };
+  return shared ? shared.openRecords(journal) : new JournalFileStore(journal);
 }
 
 async function runCleanups(cleanups: (() => Promise<void>)[]): Promise<void> {

@@ -5,17 +5,17 @@
  * at the decision, quorum); the grant then applies to that user's new sessions and to the rules
  * of their open ones, and ends by itself or when revoked.
  *
- * Stored with the approvals (same lowdb file), written before anyone is told.
+ * Stored with the approvals (the shared-state port), written before anyone is told. With a
+ * shared store, every broker arms the timers of the requests it hears of, so a grant ends on
+ * time even if the broker that granted it is gone; the store lets only one of them end it.
  */
 import { randomBytes } from 'node:crypto';
 import type { ApprovalsConfig, ConnectionConfig } from '../config/types.js';
 import { AirlockError } from '../errors/airlock-error.js';
 import type { Principal } from '../identity/types.js';
-import type { ApprovalsDb } from './approvals-store.js';
-import { pruneHistory } from './approvals-store.js';
+import type { StateTable } from '../store/state-table.js';
 import type { EventBus } from './event-bus.js';
 import { allRequirementsMet, personRef, REFUSAL_MESSAGES, reviewerGroupsHeld, reviewRefusal, samePerson } from './review-rules.js';
-import { Serial } from './serial.js';
 import type { AccessRequest, GrantState, ReviewDecision } from './types.js';
 
 export interface NewAccessRequest {
@@ -29,21 +29,22 @@ const OPEN: readonly GrantState[] = ['pending', 'active'];
 
 export class AccessService {
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly queue = new Serial();
 
   constructor(
-    private readonly db: ApprovalsDb,
+    private readonly table: StateTable<AccessRequest>,
     private readonly events: EventBus,
     private readonly config: ApprovalsConfig['access'],
     private readonly connections: ReadonlyMap<string, ConnectionConfig>,
     /** Base of the links in requests; the broker sets the real one once it listens (port 0). */
     public publicUrl: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    table.onRemoteChange((a) => this.arm(a));
+  }
 
   /** Re-arms the timers of open requests and ends those whose time passed while the broker was down. */
   async start(): Promise<void> {
-    for (const a of this.db.data.access) if (OPEN.includes(a.state)) this.arm(a);
+    for (const a of this.table.all()) if (OPEN.includes(a.state)) this.arm(a);
   }
 
   stop(): void {
@@ -84,22 +85,18 @@ export class AccessService {
       expiresAt: new Date(created + this.config.expiresInSeconds * 1000).toISOString(),
       url: `${this.publicUrl}/access/${id}`,
     };
-    await this.queue.run(async () => {
-      this.db.data.access.push(request);
-      this.db.data.access = pruneHistory(this.db.data.access, OPEN);
-      await this.db.write();
-    });
+    await this.table.insert(request);
     this.arm(request);
     this.events.publish({ type: 'access.requested', at: request.createdAt, access: request });
     return request;
   }
 
   get(id: string): AccessRequest | undefined {
-    return this.db.data.access.find((a) => a.id === id);
+    return this.table.get(id);
   }
 
   list(limit = 200): AccessRequest[] {
-    return this.db.data.access.slice(-limit).reverse();
+    return this.table.all().slice(-limit).reverse();
   }
 
   visibleTo(p: Principal, a: AccessRequest): boolean {
@@ -110,9 +107,8 @@ export class AccessService {
     return a.state === 'pending' && reviewRefusal(p, a.requester, a.requirements, a.decisions) === undefined;
   }
 
-  decide(id: string, reviewer: Principal, verdict: 'approve' | 'deny', comment: string): Promise<AccessRequest> {
-    return this.queue.run(async () => {
-      const cur = this.get(id);
+  async decide(id: string, reviewer: Principal, verdict: 'approve' | 'deny', comment: string): Promise<AccessRequest> {
+    const next = await this.table.update(id, (cur) => {
       if (!cur || !this.visibleTo(reviewer, cur)) throw new AirlockError('BRK_ERR_NOT_FOUND', `no access request ${id}`);
       if (cur.state !== 'pending') throw new AirlockError('BRK_ERR_APPROVAL_CLOSED', `access request ${id} is ${cur.state}`);
       const refusal = reviewRefusal(reviewer, cur.requester, cur.requirements, cur.decisions);
@@ -125,34 +121,34 @@ export class AccessService {
       else if (allRequirementsMet(cur.requirements, decisions)) {
         next = { ...next, state: 'active', activeFrom: decision.at, activeUntil: new Date(at.getTime() + cur.durationSeconds * 1000).toISOString() };
       }
-      await this.replace(next);
-      this.arm(next);
-      this.events.publish({ type: next.state === 'pending' ? 'access.updated' : 'access.decided', at: decision.at, access: next });
       return next;
     });
+    if (!next) throw new AirlockError('BRK_ERR_NOT_FOUND', `no access request ${id}`);
+    this.arm(next);
+    this.events.publish({ type: next.state === 'pending' ? 'access.updated' : 'access.decided', at: next.decisions.at(-1)!.at, access: next });
+    return next;
   }
 
   /** Ends an active grant (or withdraws a pending request): the requester or a reviewer may. */
-  revoke(id: string, by: Principal): Promise<AccessRequest> {
-    return this.queue.run(async () => {
-      const cur = this.get(id);
+  async revoke(id: string, by: Principal): Promise<AccessRequest> {
+    const next = await this.table.update(id, (cur) => {
       if (!cur || !this.visibleTo(by, cur)) throw new AirlockError('BRK_ERR_NOT_FOUND', `no access request ${id}`);
       if (!OPEN.includes(cur.state)) throw new AirlockError('BRK_ERR_APPROVAL_CLOSED', `access request ${id} is ${cur.state}`);
       const own = samePerson(by, cur.requester);
       if (!own && (by.kind === 'service' || reviewerGroupsHeld(by, cur.requirements).length === 0)) throw new AirlockError('BRK_ERR_APPROVAL_REFUSED', 'only the requester or a reviewer may revoke');
-      const next: AccessRequest = { ...cur, state: cur.state === 'pending' ? 'cancelled' : 'revoked', closedAt: new Date(this.now()).toISOString(), revokedBy: personRef(by) };
-      await this.replace(next);
-      this.arm(next);
-      this.events.publish({ type: 'access.decided', at: next.closedAt!, access: next });
-      return next;
+      return { ...cur, state: cur.state === 'pending' ? 'cancelled' : 'revoked', closedAt: new Date(this.now()).toISOString(), revokedBy: personRef(by) };
     });
+    if (!next) throw new AirlockError('BRK_ERR_NOT_FOUND', `no access request ${id}`);
+    this.arm(next);
+    this.events.publish({ type: 'access.decided', at: next.closedAt!, access: next });
+    return next;
   }
 
   /** Groups active grants add for `p` on `connection` right now. */
   grantedGroups(p: { subject: string; issuer: string }, connection: string): string[] {
     const now = this.now();
     const out = new Set<string>();
-    for (const a of this.db.data.access) {
+    for (const a of this.table.all()) {
       if (a.state === 'active' && a.connection === connection && samePerson(p, a.requester) && Date.parse(a.activeUntil!) > now) {
         for (const g of a.groups) out.add(g);
       }
@@ -174,23 +170,20 @@ export class AccessService {
     this.timers.set(a.id, t);
   }
 
-  private lapse(id: string): Promise<void> {
-    return this.queue.run(async () => {
-      const cur = this.get(id);
-      if (!cur || !OPEN.includes(cur.state)) return;
+  private async lapse(id: string): Promise<void> {
+    this.timers.delete(id);
+    let notYet: AccessRequest | undefined;
+    const next = await this.table.update(id, (cur) => {
+      if (!cur || !OPEN.includes(cur.state)) return undefined;
       const until = cur.state === 'pending' ? cur.expiresAt : cur.activeUntil!;
-      if (Date.parse(until) > this.now()) return this.arm(cur);
-      const next: AccessRequest = { ...cur, state: 'expired', closedAt: new Date(this.now()).toISOString() };
-      await this.replace(next);
-      this.timers.delete(id);
-      this.events.publish({ type: 'access.decided', at: next.closedAt!, access: next });
+      if (Date.parse(until) > this.now()) {
+        notYet = cur;
+        return undefined;
+      }
+      return { ...cur, state: 'expired', closedAt: new Date(this.now()).toISOString() };
     });
-  }
-
-  private async replace(next: AccessRequest): Promise<void> {
-    const list = this.db.data.access;
-    list[list.findIndex((a) => a.id === next.id)] = next;
-    await this.db.write();
+    if (notYet) this.arm(notYet);
+    if (next) this.events.publish({ type: 'access.decided', at: next.closedAt!, access: next });
   }
 
 }

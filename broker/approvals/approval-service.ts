@@ -4,17 +4,18 @@
  * waiting session, the events stream, notifiers — so a decision that was announced survives a
  * restart, and a statement never runs on a decision that was not stored.
  *
- * On start, requests still pending from a previous run are marked `abandoned`: their sessions
- * died with that process, so nothing they held can run any more.
+ * On start, requests still pending from a previous run of this broker are marked `abandoned`:
+ * their sessions died with that process, so nothing they held can run any more.
+ *
+ * With a shared store, a request held on this broker may be decided on another one: the store
+ * reports the change and the waiting session is released here.
  */
 import { randomBytes } from 'node:crypto';
 import { AirlockError } from '../errors/airlock-error.js';
 import type { Principal } from '../identity/types.js';
-import type { ApprovalsDb } from './approvals-store.js';
-import { pruneHistory } from './approvals-store.js';
+import type { StateTable } from '../store/state-table.js';
 import type { EventBus } from './event-bus.js';
 import { allRequirementsMet, personRef, REFUSAL_MESSAGES, reviewerGroupsHeld, reviewRefusal, samePerson } from './review-rules.js';
-import { Serial } from './serial.js';
 import type { ApprovalRequest, ApprovalState, HeldStatement, Impact, PersonRef, ReviewDecision, ReviewerRequirement } from './types.js';
 
 export interface NewApproval {
@@ -34,32 +35,43 @@ export interface PendingApproval {
   readonly outcome: Promise<ApprovalRequest>;
 }
 
-const OPEN: readonly ApprovalState[] = ['pending'];
-
-
 export class ApprovalService {
   private readonly waiters = new Map<string, { resolve: (r: ApprovalRequest) => void; timer: NodeJS.Timeout }>();
-  /** Decisions are applied one at a time, so two reviewers cannot both complete a quorum. */
-  private readonly queue = new Serial();
 
   constructor(
-    private readonly db: ApprovalsDb,
+    /** Writes are atomic (among brokers too), so two reviewers cannot both complete a quorum. */
+    private readonly table: StateTable<ApprovalRequest>,
     private readonly events: EventBus,
     /** Base of the links in requests; the broker sets the real one once it listens (port 0). */
     public publicUrl: string,
+    /** This broker's name: its sessions' requests carry it. */
+    private readonly brokerName?: string,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Marks requests left pending by a previous run as abandoned. */
-  async recover(): Promise<number> {
-    const at = this.iso();
-    let n = 0;
-    this.db.data.approvals = this.db.data.approvals.map((a) => {
-      if (a.state !== 'pending') return a;
-      n++;
-      return { ...a, state: 'abandoned', closedAt: at, reason: 'the broker restarted while the statement waited; it was not run' };
+  ) {
+    // Decided on another broker: release the session waiting here (the event came with the decision).
+    table.onRemoteChange((a) => {
+      if (a.state !== 'pending') this.release(a);
     });
-    if (n > 0) await this.db.write();
+  }
+
+  /** Marks requests this broker's previous run left pending as abandoned. */
+  async recover(): Promise<number> {
+    return this.abandonOwn('the broker restarted while the statement waited; it was not run', false);
+  }
+
+  /** Requests of this broker's sessions (a request without a broker name is from a single-broker store). */
+  private own(a: ApprovalRequest): boolean {
+    return a.broker === undefined || a.broker === this.brokerName;
+  }
+
+  private async abandonOwn(reason: string, settle: boolean): Promise<number> {
+    let n = 0;
+    for (const a of this.table.all().filter((x) => x.state === 'pending' && this.own(x))) {
+      const next = await this.table.update(a.id, (cur) => (cur?.state === 'pending' ? { ...cur, state: 'abandoned', closedAt: this.iso(), reason } : undefined));
+      if (!next) continue;
+      n++;
+      if (settle) this.settle(next);
+    }
     return n;
   }
 
@@ -80,30 +92,27 @@ export class ApprovalService {
       impact: input.impact,
       decisions: [],
       url: `${this.publicUrl}/approvals/${id}`,
+      ...(this.brokerName ? { broker: this.brokerName } : {}),
     };
     const outcome = new Promise<ApprovalRequest>((resolve) => {
       const timer = setTimeout(() => void this.expire(id), input.expiresInSeconds * 1000);
       timer.unref();
       this.waiters.set(id, { resolve, timer });
     });
-    await this.queue.run(async () => {
-      this.db.data.approvals.push(request);
-      this.db.data.approvals = pruneHistory(this.db.data.approvals, OPEN);
-      await this.db.write();
-    });
+    await this.table.insert(request);
     this.events.publish({ type: 'approval.requested', at: request.createdAt, approval: request });
     return { request, outcome };
   }
 
   get(id: string): ApprovalRequest | undefined {
-    return this.db.data.approvals.find((a) => a.id === id);
+    return this.table.get(id);
   }
 
   /** Newest first. */
   list(filter: { state?: ApprovalState; limit?: number } = {}): ApprovalRequest[] {
     const out: ApprovalRequest[] = [];
     const limit = filter.limit ?? 200;
-    const all = this.db.data.approvals;
+    const all = this.table.all();
     for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
       const a = all[i]!;
       if (!filter.state || a.state === filter.state) out.push(a);
@@ -121,9 +130,8 @@ export class ApprovalService {
     return a.state === 'pending' && reviewRefusal(p, a.requester, a.requirements, a.decisions) === undefined;
   }
 
-  decide(id: string, reviewer: Principal, verdict: 'approve' | 'deny', comment: string): Promise<ApprovalRequest> {
-    return this.queue.run(async () => {
-      const current = this.get(id);
+  async decide(id: string, reviewer: Principal, verdict: 'approve' | 'deny', comment: string): Promise<ApprovalRequest> {
+    const next = await this.table.update(id, (current) => {
       if (!current || !this.visibleTo(reviewer, current)) throw new AirlockError('BRK_ERR_NOT_FOUND', `no approval request ${id}`);
       if (current.state !== 'pending') throw new AirlockError('BRK_ERR_APPROVAL_CLOSED', `approval request ${id} is ${current.state}`);
       const refusal = reviewRefusal(reviewer, current.requester, current.requirements, current.decisions);
@@ -137,12 +145,12 @@ export class ApprovalService {
       };
       const decisions = [...current.decisions, decision];
       const state: ApprovalState = verdict === 'deny' ? 'denied' : allRequirementsMet(current.requirements, decisions) ? 'approved' : 'pending';
-      const next: ApprovalRequest = { ...current, decisions, state, ...(state === 'pending' ? {} : { closedAt: decision.at }) };
-      await this.replace(next);
-      if (state === 'pending') this.events.publish({ type: 'approval.updated', at: decision.at, approval: next });
-      else this.settle(next);
-      return next;
+      return { ...current, decisions, state, ...(state === 'pending' ? {} : { closedAt: decision.at }) };
     });
+    if (!next) throw new AirlockError('BRK_ERR_NOT_FOUND', `no approval request ${id}`);
+    if (next.state === 'pending') this.events.publish({ type: 'approval.updated', at: next.decisions.at(-1)!.at, approval: next });
+    else this.settle(next);
+    return next;
   }
 
   /** The client gave up (disconnected, cancelled): the statement will never run. */
@@ -154,15 +162,10 @@ export class ApprovalService {
     return this.close(id, 'expired', 'no decision before the request expired');
   }
 
-  private close(id: string, state: 'expired' | 'cancelled', reason: string): Promise<ApprovalRequest | undefined> {
-    return this.queue.run(async () => {
-      const current = this.get(id);
-      if (!current || current.state !== 'pending') return undefined;
-      const next: ApprovalRequest = { ...current, state, reason, closedAt: this.iso() };
-      await this.replace(next);
-      this.settle(next);
-      return next;
-    });
+  private async close(id: string, state: 'expired' | 'cancelled', reason: string): Promise<ApprovalRequest | undefined> {
+    const next = await this.table.update(id, (current) => (current?.state === 'pending' ? { ...current, state, reason, closedAt: this.iso() } : undefined));
+    if (next) this.settle(next);
+    return next;
   }
 
   /**
@@ -171,34 +174,22 @@ export class ApprovalService {
    * does the same at the next start.
    */
   async stop(): Promise<void> {
-    const pending = this.list({ state: 'pending', limit: Number.MAX_SAFE_INTEGER });
-    for (const a of pending) {
-      await this.queue.run(async () => {
-        const current = this.get(a.id);
-        if (!current || current.state !== 'pending') return;
-        const next: ApprovalRequest = { ...current, state: 'abandoned', closedAt: this.iso(), reason: 'the broker stopped while the statement waited; it was not run' };
-        await this.replace(next);
-        this.settle(next);
-      });
-    }
+    await this.abandonOwn('the broker stopped while the statement waited; it was not run', true);
     for (const w of this.waiters.values()) clearTimeout(w.timer);
   }
 
+  /** A request closed here: the waiting session is released and everyone is told. */
   private settle(closed: ApprovalRequest): void {
-    const w = this.waiters.get(closed.id);
-    if (w) {
-      clearTimeout(w.timer);
-      this.waiters.delete(closed.id);
-      w.resolve(closed);
-    }
+    this.release(closed);
     this.events.publish({ type: 'approval.decided', at: closed.closedAt ?? this.iso(), approval: closed });
   }
 
-  private async replace(next: ApprovalRequest): Promise<void> {
-    const list = this.db.data.approvals;
-    const i = list.findIndex((a) => a.id === next.id);
-    list[i] = next;
-    await this.db.write();
+  private release(closed: ApprovalRequest): void {
+    const w = this.waiters.get(closed.id);
+    if (!w) return;
+    clearTimeout(w.timer);
+    this.waiters.delete(closed.id);
+    w.resolve(closed);
   }
 
 

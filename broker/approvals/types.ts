@@ -92,6 +92,8 @@ export interface ApprovalRequest {
   readonly reason?: string;
   /** Where a reviewer decides. */
   readonly url: string;
+  /** With a shared store: the broker whose session holds the statement. */
+  readonly broker?: string;
 }
 
 export type GrantState = 'pending' | 'active' | 'denied' | 'expired' | 'revoked' | 'cancelled';
@@ -119,7 +121,10 @@ export interface AccessRequest {
 }
 
 /** Events on `/v1/events`, to webhooks and to the approval page. */
-export type AirlockEvent =
+/** An event, and — when another broker replica published it (shared store) — that broker's name. */
+export type AirlockEvent = AirlockEventBody & { readonly origin?: string };
+
+export type AirlockEventBody =
   | { readonly type: 'approval.requested'; readonly at: string; readonly approval: ApprovalRequest }
   | { readonly type: 'approval.decided'; readonly at: string; readonly approval: ApprovalRequest }
   | { readonly type: 'approval.updated'; readonly at: string; readonly approval: ApprovalRequest }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { exportJournal } from '../recording/export-journal.js';
 import { loadConfigFile } from '../config/load.js';
 import { verifyJournal } from '../recording/verify-journal.js';
+import { verifySharedStore } from '../store/postgres/verify-shared.js';
 import { JOURNAL_FILE } from '../recording/journal-file-store.js';
 import { parseCommandArgs, UsageError } from './usage-error.js';
 
@@ -13,7 +14,8 @@ const HELP = `Usage: airlock audit verify [--dir DIR | --config FILE]
 
 The audit journal is DIR/${JOURNAL_FILE} (default: the demo's .airlock/demo/recordings).
 
-verify  checks the hash chain: every record parses, sequence numbers have no gaps or
+verify  checks the hash chain (with a --config whose store is postgres: every broker's chain in
+        the shared store): every record parses, sequence numbers have no gaps or
         reordering, and each record's hash matches its bytes and the record before it, so an
         edited, deleted or moved record is found. Names the first record that fails. Torn
         records from a crash pass only where the broker accounted for them. Prints the head
@@ -46,13 +48,14 @@ export async function auditCommand(args: string[]): Promise<number> {
   if ((sub !== 'verify' && sub !== 'export') || positionals.length > 1) throw new UsageError('expected "audit verify" or "audit export"', HELP);
   if (values.dir && values.config) throw new UsageError('give --dir or --config, not both', HELP);
   let dir = values.dir ?? join('.airlock', 'demo', 'recordings');
-  if (values.config) dir = (await loadConfigFile(values.config)).recording.directory;
+  const config = values.config ? await loadConfigFile(values.config) : undefined;
+  if (config) dir = config.recording.directory;
   const path = join(dir, JOURNAL_FILE);
   if (sub === 'export') return exportCommand(path, values);
   for (const k of ['person', 'connection', 'since', 'until', 'out'] as const) if (values[k] !== undefined) throw new UsageError(`--${k} goes with "audit export"`, HELP);
-  const result = await verifyJournal(path);
-  (result.ok ? process.stdout : process.stderr).write(`${result.text}\n`);
-  return result.ok ? 0 : 1;
+  const results = config?.store.type === 'postgres' ? await verifySharedStore(config.store) : [await verifyJournal(path)];
+  for (const r of results) (r.ok ? process.stdout : process.stderr).write(`${r.text}\n`);
+  return results.every((r) => r.ok) ? 0 : 1;
 }
 
 async function exportCommand(path: string, v: { person?: string | undefined; connection?: string | undefined; since?: string | undefined; until?: string | undefined; out?: string | undefined }): Promise<number> {

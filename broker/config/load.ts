@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { hostname } from 'node:os';
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { AirlockError } from '../errors/airlock-error.js';
 import { ConfigError } from './errors.js';
@@ -17,7 +18,7 @@ import type {
   NotifyTarget,
   ReviewersConfig,
   RuleApprovalConfig,
-  AirlockConfig, ConnectionConfig, DevProviderConfig, IssuerConfig, RuleConfig, RuleMatch, Secret, SecretRef,
+  AirlockConfig, ConnectionConfig, DevProviderConfig, IssuerConfig, RuleConfig, RuleMatch, Secret, SecretRef, StoreConfig,
 } from './types.js';
 import { crossCheck, formatPath, validateSchema, type PathSegment, type Problem } from './validate.js';
 
@@ -152,6 +153,7 @@ interface RawConfig {
   };
   masking: { salt?: SecretRef; rules: MaskingRuleConfig[] };
   recording: AirlockConfig['recording'];
+  store: { type: StoreConfig['type']; url?: SecretRef; schema: string; brokerName?: string };
   analysis: AirlockConfig['analysis'];
 }
 
@@ -245,6 +247,12 @@ function build(raw: RawConfig, baseDir: string, secret: SecretResolver): Airlock
       resultRows: raw.recording.resultRows,
       resultValueChars: raw.recording.resultValueChars,
       auditorGroups: [...raw.recording.auditorGroups],
+    },
+    store: {
+      type: raw.store.type,
+      ...(raw.store.url ? { url: secret(raw.store.url, ['store', 'url']) as Secret } : {}),
+      schema: raw.store.schema,
+      brokerName: raw.store.brokerName ?? hostname(),
     },
     analysis: { cacheSize: raw.analysis.cacheSize },
   };

@@ -170,6 +170,16 @@ export interface RecordingConfig {
   readonly auditorGroups: readonly string[];
 }
 
+export interface StoreConfig {
+  /** `local`: this broker's files; `postgres`: state shared by broker replicas. */
+  readonly type: 'local' | 'postgres';
+  /** Connection URL of the shared store (with its password: a secret). */
+  readonly url?: Secret;
+  readonly schema: string;
+  /** This broker's name among replicas (its audit chain, its held requests). */
+  readonly brokerName: string;
+}
+
 export interface NotifyTarget {
   readonly name: string;
   /** `webhook`: JSON POST signed with HMAC-SHA256; `slack`: a Slack incoming-webhook message. */
@@ -237,6 +247,7 @@ export interface AirlockConfig {
   readonly approvals: ApprovalsConfig;
   readonly masking: MaskingConfig;
   readonly recording: RecordingConfig;
+  readonly store: StoreConfig;
   readonly analysis: {
     /** Entries kept in each analysis cache (exact text, normalized shape). */
     readonly cacheSize: number;

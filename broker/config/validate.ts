@@ -258,6 +258,12 @@ export function crossCheck(data: unknown): Problem[] {
     }
   }
 
+  // A shared store needs somewhere to be.
+  const store = isObject(data.store) ? data.store : undefined;
+  if (store && store.type === 'postgres' && store.url === undefined) {
+    problems.push({ path: ['store', 'url'], message: 'is required with `type: postgres` — give the store\'s connection URL as `{ env: NAME }` or `{ file: path }`' });
+  }
+
   // Identity.
   if (identity) {
     const issuers = arr(identity.issuers);

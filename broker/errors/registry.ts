@@ -62,6 +62,8 @@ export const ERRORS = {
   BRK_ERR_UPSTREAM_TLS: def('TLS to the database failed', 503, '08006'),
   // recording
   BRK_ERR_RECORDING_FAILED: def('the statement could not be recorded, so it was not run', 503, '58030', 'Tell the broker operator: the audit store is not writable.'),
+  BRK_ERR_STORE_UNAVAILABLE: def('the shared store cannot be used', 503, '58000', 'Check `store.url` and that the store\'s PostgreSQL is reachable.'),
+  BRK_ERR_STORE_NAME_IN_USE: def('another running broker uses this broker name in the shared store', 500, 'F0000', 'Give each broker replica its own `store.brokerName`.'),
   // generic
   BRK_ERR_BAD_REQUEST: def('bad request', 400, '08P01'),
   BRK_ERR_INTERNAL: def('internal error', 500, 'XX000'),

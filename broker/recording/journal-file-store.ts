@@ -26,6 +26,8 @@ export interface JournalOptions {
   readonly fsync: 'always' | 'write';
   readonly syncIntervalMs: number;
   readonly onWarning?: (message: string) => void;
+  /** Told of every batch of lines once it is written (the shared store copies them). */
+  readonly onWritten?: (lines: string) => void;
 }
 
 export const JOURNAL_FILE = 'journal.jsonl';
@@ -95,6 +97,7 @@ export class JournalFileStore implements RecordStore {
     } catch (e) {
       throw new AirlockError('BRK_ERR_RECORDING_FAILED', (e as Error).message, { cause: e });
     }
+    this.opts.onWritten?.(text);
   }
 
   async *readAll(): AsyncIterable<AuditRecord> {

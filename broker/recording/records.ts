@@ -9,6 +9,8 @@ interface Base {
   readonly sessionId: string;
   /** The hash chain's link (hash-chain.ts): always the last member of the stored line. */
   readonly hash?: string;
+  /** Read from a shared store: the broker replica that wrote it (not part of the stored line). */
+  readonly broker?: string;
 }
 
 export interface SessionStartRecord extends Base {
@@ -127,4 +129,4 @@ export interface JournalRecoveredRecord extends Base {
 export type AuditRecord = ResultMaskedRecord | JournalRecoveredRecord | TerminalDirectAccessRecord | NotifyFailedRecord | SessionStartRecord | StatementRecord | StatementEndRecord | SessionEndRecord | ConnectionRefusedRecord | ApprovalEventRecord;
 
 /** A record before the store assigns its position and time. */
-export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at' | 'hash'> : never) : never;
+export type NewRecord = AuditRecord extends infer R ? (R extends AuditRecord ? Omit<R, 'seq' | 'at' | 'hash' | 'broker'> : never) : never;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { AccessService } from '../../broker/approvals/access-service.js';
 import { openApprovalsDb } from '../../broker/approvals/approvals-store.js';
+import { localState } from '../../broker/store/local-state.js';
 import { EventBus } from '../../broker/approvals/event-bus.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
 
@@ -98,7 +99,7 @@ describe('access requests', () => {
 
   it('ends a grant by itself when its time is up', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
-    const svc = new AccessService(await openApprovalsDb('memory', ''), new EventBus(), b.broker.config.approvals.access, b.broker.config.connections, 'http://x', () => now);
+    const svc = new AccessService(localState(await openApprovalsDb('memory', '')).access, new EventBus(), b.broker.config.approvals.access, b.broker.config.connections, 'http://x', () => now);
     const alice = await b.broker.verifier.verify(await b.token('alice', ['developers']));
     const bob = await b.broker.verifier.verify(await b.token('bob', ['dba']));
     const r = await svc.request(alice, { connection: 'accdb', groups: ['writers'], durationSeconds: 120, reason: 'short' });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { ApprovalService } from '../../broker/approvals/approval-service.js';
 import { openApprovalsDb } from '../../broker/approvals/approvals-store.js';
+import { localState } from '../../broker/store/local-state.js';
 import { EventBus } from '../../broker/approvals/event-bus.js';
 import { startTestBroker } from '../support/broker-harness.js';
 import { adminClient } from '../support/admin-client.js';
@@ -58,7 +59,7 @@ describe('approvals across a restart', () => {
 
   it('marks requests a crashed broker left pending as abandoned at the next start', async () => {
     const file = join(dir, 'crash.json');
-    const crashed = new ApprovalService(await openApprovalsDb('file', file), new EventBus(), 'http://127.0.0.1:1');
+    const crashed = new ApprovalService(localState(await openApprovalsDb('file', file)).approvals, new EventBus(), 'http://127.0.0.1:1');
     const b = await startTestBroker({ rules: RULES });
     const alice = await b.broker.verifier.verify(await b.token('alice', ['developers']));
     const { request } = await crashed.request({
@@ -73,7 +74,7 @@ describe('approvals across a restart', () => {
     });
     // The process "dies" here: no stop(), the file still says pending.
     expect((JSON.parse(readFileSync(file, 'utf8')) as { approvals: { state: string }[] }).approvals[0]!.state).toBe('pending');
-    const restarted = new ApprovalService(await openApprovalsDb('file', file), new EventBus(), 'http://127.0.0.1:1');
+    const restarted = new ApprovalService(localState(await openApprovalsDb('file', file)).approvals, new EventBus(), 'http://127.0.0.1:1');
     expect(await restarted.recover()).toBe(1);
     expect(restarted.get(request.id)).toMatchObject({ state: 'abandoned' });
     expect(restarted.get(request.id)!.reason).toMatch(/restarted/);

@@ -15,6 +15,9 @@ export interface BrokerProcess {
   readonly pgPort: number;
   readonly httpUrl: string;
   readonly dir: string;
+  readonly configPath: string;
+  /** The environment the broker runs with (its config's secrets). */
+  readonly env: NodeJS.ProcessEnv;
   readonly output: () => string;
   token(user: string, groups: string[]): Promise<string>;
   client(user: string, groups: string[]): Promise<pg.Client>;
@@ -67,8 +70,9 @@ approvals:
 ${opts.extraYaml ?? ''}
 `,
   );
+  const env = { ...process.env, ...opts.env, TEST_UPSTREAM_PASSWORD: db.password };
   const child = spawn(process.execPath, ['bin/airlock.js', 'broker', '--config', config, '--log-level', 'warn'], {
-    env: { ...process.env, ...opts.env, TEST_UPSTREAM_PASSWORD: db.password },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -102,6 +106,8 @@ ${opts.extraYaml ?? ''}
     pgPort,
     httpUrl,
     dir,
+    configPath: config,
+    env,
     output: () => out,
     token,
     async client(user, groups) {

@@ -71,6 +71,8 @@ export class Notifier {
 
   /** Subscribe-friendly: never throws, never blocks; schedules deliveries. */
   handle(event: AirlockEvent): void {
+    // Another broker replica's event: that broker notifies, so reviewers hear of it once.
+    if (event.origin !== undefined) return;
     try {
       for (const target of targetsFor(event, this.opts.targets, this.opts.ruleTargets)) this.start(target, event);
     } catch {

@@ -1,0 +1,82 @@
+/**
+ * The shared store's schema, versioned. Brokers starting at the same moment take a transaction
+ * advisory lock, so each step runs exactly once; a step is applied with its version in one
+ * transaction. Add steps at the end, never edit one that shipped.
+ */
+import type pg from 'pg';
+
+type Step = (s: string) => string;
+
+const STEPS: readonly Step[] = [
+  // 1: approvals, access requests, the event fan-out, the audit record.
+  (s) => `
+    CREATE TABLE ${s}.approvals (
+      id text PRIMARY KEY,
+      state text NOT NULL,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      doc jsonb NOT NULL
+    );
+    CREATE INDEX approvals_open ON ${s}.approvals (state) WHERE state = 'pending';
+    CREATE TABLE ${s}.access_requests (
+      id text PRIMARY KEY,
+      state text NOT NULL,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      doc jsonb NOT NULL
+    );
+    CREATE TABLE ${s}.events (
+      id bigserial PRIMARY KEY,
+      origin text NOT NULL,
+      at timestamptz NOT NULL DEFAULT now(),
+      doc jsonb NOT NULL
+    );
+    CREATE INDEX events_at ON ${s}.events (at);
+    -- Each broker's journal lines, byte for byte (the hash chain covers the bytes).
+    CREATE TABLE ${s}.records (
+      broker text NOT NULL,
+      seq bigint NOT NULL,
+      at timestamptz NOT NULL,
+      session_id text NOT NULL,
+      type text NOT NULL,
+      line text NOT NULL,
+      PRIMARY KEY (broker, seq)
+    );
+    CREATE INDEX records_at ON ${s}.records (at, broker, seq);
+    CREATE INDEX records_session ON ${s}.records (session_id);
+  `,
+];
+
+export const SCHEMA_VERSION = STEPS.length;
+
+/** Brings `schema` up to date; returns the versions applied. */
+export async function migrate(client: pg.ClientBase, schema: string): Promise<number[]> {
+  const s = quoteIdent(schema);
+  const applied: number[] = [];
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`airlock-migrate:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${s}.migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${s}.migrations`);
+    const current = rows[0]?.v ?? 0;
+    if (current > STEPS.length) {
+      throw new Error(`the store's schema "${schema}" is at version ${current}, newer than this broker knows (${STEPS.length}): upgrade the broker`);
+    }
+    for (let v = current + 1; v <= STEPS.length; v++) {
+      await client.query(STEPS[v - 1]!(s));
+      await client.query(`INSERT INTO ${s}.migrations (version) VALUES ($1)`, [v]);
+      applied.push(v);
+    }
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+  return applied;
+}
+
+/** A schema name is validated by the config (lower-case identifier); quoted all the same. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
