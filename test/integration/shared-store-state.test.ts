@@ -1,0 +1,150 @@
+/**
+ * Contract: the shared store's state is consistent among brokers. Decisions taken at the same
+ * moment on two brokers are serialised by the store (a quorum is completed once, a request closes
+ * once), each broker's copy follows the other's changes, a lost notification connection is
+ * re-established and the copy reloaded, and each broker's record lines are copied, including those
+ * an earlier run wrote but never copied.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type pg from 'pg';
+import { EventBus } from '../../broker/approvals/event-bus.js';
+import type { ApprovalRequest } from '../../broker/approvals/types.js';
+import type { StoreConfig, Secret } from '../../broker/config/types.js';
+import { silentLogger } from '../../broker/log.js';
+import { JournalFileStore } from '../../broker/recording/journal-file-store.js';
+import { openPostgresStore, type PostgresStore } from '../../broker/store/postgres/pg-store.js';
+import { adminClient } from '../support/admin-client.js';
+
+const schema = `airlock_s${Date.now().toString(36)}`;
+let admin: pg.Client;
+let url: string;
+const opened: PostgresStore[] = [];
+
+const secret = (v: string): Secret => ({ reveal: () => v, toString: () => '[secret]', toJSON: () => '[secret]' });
+async function open(brokerName: string, bus = new EventBus()): Promise<PostgresStore> {
+  const cfg: StoreConfig = { type: 'postgres', url: secret(url), schema, brokerName };
+  const s = await openPostgresStore(cfg, bus, silentLogger);
+  opened.push(s);
+  return s;
+}
+
+beforeAll(async () => {
+  const db = inject('pg');
+  url = `postgres://${encodeURIComponent(db.superuser)}:${encodeURIComponent(db.password)}@${db.host}:${db.port}/${db.database}`;
+  admin = await adminClient();
+});
+afterAll(async () => {
+  for (const s of opened) await s.close().catch(() => {});
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+});
+
+function request(id: string, broker: string): ApprovalRequest {
+  return {
+    id,
+    state: 'pending',
+    createdAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    requester: { subject: 'alice', issuer: 'i' },
+    connection: 'c',
+    sessionId: 's',
+    client: { address: '127.0.0.1' },
+    statement: { sql: 'DELETE FROM t', protocol: 'simple', parameterCount: 0, binding: 'b', kinds: ['delete'] },
+    requirements: [{ rule: 'r', explanation: 'x', groups: ['dba'], mode: 'any', quorum: 2 }],
+    impact: { method: 'unavailable', tables: [], notes: [] },
+    decisions: [],
+    url: 'http://x',
+    broker,
+  } as ApprovalRequest;
+}
+
+async function until<T>(f: () => T | undefined, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('shared store state', () => {
+  it('serialises decisions taken at once on two brokers, and each copy follows the other', async () => {
+    const [a, b] = [await open('a'), await open('b')];
+    const changed: string[] = [];
+    a.state.approvals.onRemoteChange((r) => changed.push(`${r.id}:${r.state}:${r.decisions.length}`));
+    await a.state.approvals.insert(request('apr_1', 'a'));
+    await until(() => b.state.approvals.get('apr_1'));
+    // Two reviewers at once, each on their own broker: each change sees the other's decision.
+    const decide = (who: string) => (cur: ApprovalRequest | undefined): ApprovalRequest | undefined => {
+      if (!cur || cur.state !== 'pending') return undefined;
+      const decisions = [...cur.decisions, { reviewer: { subject: who, issuer: 'i' }, verdict: 'approve' as const, comment: '', at: new Date().toISOString(), asGroups: ['dba'] }];
+      return { ...cur, decisions, state: decisions.length >= 2 ? 'approved' : 'pending' };
+    };
+    const results = await Promise.all([a.state.approvals.update('apr_1', decide('bob')), b.state.approvals.update('apr_1', decide('dora'))]);
+    expect(results.map((r) => r?.decisions.length).sort()).toEqual([1, 2]);
+    const final = await until(() => (a.state.approvals.get('apr_1')?.state === 'approved' ? a.state.approvals.get('apr_1') : undefined));
+    expect(final.decisions.map((d) => d.reviewer.subject).sort()).toEqual(['bob', 'dora']);
+    expect(b.state.approvals.get('apr_1')?.state).toBe('approved');
+    expect(changed.some((c) => c.startsWith('apr_1:'))).toBe(true);
+
+    // Deny and expire racing on a fresh request: exactly one closes it.
+    await b.state.approvals.insert(request('apr_2', 'b'));
+    await until(() => a.state.approvals.get('apr_2'));
+    const close = (state: 'denied' | 'expired') => (cur: ApprovalRequest | undefined): ApprovalRequest | undefined => (cur?.state === 'pending' ? { ...cur, state } : undefined);
+    const [denied, expired] = await Promise.all([a.state.approvals.update('apr_2', close('denied')), b.state.approvals.update('apr_2', close('expired'))]);
+    expect([denied, expired].filter(Boolean)).toHaveLength(1);
+    const { rows } = await admin.query(`SELECT state FROM ${schema}.approvals WHERE id = 'apr_2'`);
+    expect(['denied', 'expired']).toContain(rows[0].state);
+    await until(() => (a.state.approvals.get('apr_2')?.state === rows[0].state && b.state.approvals.get('apr_2')?.state === rows[0].state ? true : undefined));
+  });
+
+  it('fans events out to the other brokers, marked with their origin, and not back', async () => {
+    const [busA, busB] = [new EventBus(), new EventBus()];
+    await open('ea', busA);
+    await open('eb', busB);
+    const onA: string[] = [];
+    const onB: { type: string; origin?: string }[] = [];
+    busA.subscribe((e) => onA.push(`${e.type}:${e.origin ?? 'local'}`));
+    busB.subscribe((e) => onB.push({ type: e.type, ...(e.origin ? { origin: e.origin } : {}) }));
+    const big = 'x'.repeat(20_000); // beyond NOTIFY's 8000-byte payload
+    busA.publish({ type: 'statement.blocked', at: new Date().toISOString(), statement: { sessionId: 's', connection: 'c', requester: { subject: 'alice', issuer: 'i' }, sql: big, rule: 'r', explanation: 'e' } });
+    await until(() => onB.find((e) => e.type === 'statement.blocked'));
+    expect(onB).toEqual([{ type: 'statement.blocked', origin: 'ea' }]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(onA).toEqual(['statement.blocked:local']);
+  });
+
+  it('re-establishes a lost notification connection and reloads what changed meanwhile', async () => {
+    const [a, b] = [await open('ra'), await open('rb')];
+    const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'airlock broker ra' AND query LIKE 'LISTEN%'`);
+    expect(killed.rowCount).toBe(1);
+    await a.state.access.insert({ id: 'acc_1', state: 'pending', createdAt: new Date().toISOString() } as never);
+    await until(() => b.state.access.get('acc_1'), 10_000);
+    // ra's own copy has it (its write), and after reconnecting it still hears rb.
+    await new Promise((r) => setTimeout(r, 1200));
+    await b.state.access.update('acc_1', (cur) => (cur ? ({ ...cur, state: 'active' } as typeof cur) : undefined));
+    await until(() => (a.state.access.get('acc_1')?.state === 'active' ? true : undefined), 15_000);
+  }, 30_000);
+
+  it('copies the journal lines an earlier run wrote but did not copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-ship-'));
+    // An earlier run with no shared store, say, or one killed before copying.
+    const earlier = new JournalFileStore({ directory: dir, fsync: 'write', syncIntervalMs: 1000 });
+    for (let i = 0; i < 5; i++) earlier.append({ type: 'session.end', sessionId: `s${i}`, reason: 'x', statements: 0 });
+    await earlier.close();
+    const s = await open('ship');
+    const records = await s.openRecords({ directory: dir, fsync: 'write', syncIntervalMs: 1000 });
+    records.append({ type: 'session.end', sessionId: 'late', reason: 'x', statements: 0 });
+    const read: string[] = [];
+    for await (const r of records.readAll()) if (r.broker === 'ship') read.push(r.sessionId);
+    expect(read).toEqual(['s0', 's1', 's2', 's3', 's4', 'late']);
+    const { rows } = await admin.query<{ line: string }>(`SELECT line FROM ${schema}.records WHERE broker = 'ship' ORDER BY seq`);
+    await records.close();
+    expect(rows.map((r) => `${r.line}\n`).join('')).toBe(readFileSync(join(dir, 'journal.jsonl'), 'utf8'));
+  });
+});
