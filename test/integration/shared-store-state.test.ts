@@ -49,7 +49,7 @@ function request(id: string, broker: string): ApprovalRequest {
     state: 'pending',
     createdAt: new Date().toISOString(),
     expiresAt: new Date(Date.now() + 60_000).toISOString(),
-    requester: { subject: 'alice', issuer: 'i' },
+    requester: { subject: 'alice', issuer: 'i', kind: 'human', groups: [] },
     connection: 'c',
     sessionId: 's',
     client: { address: '127.0.0.1' },
@@ -82,7 +82,7 @@ describe('shared store state', () => {
     // Two reviewers at once, each on their own broker: each change sees the other's decision.
     const decide = (who: string) => (cur: ApprovalRequest | undefined): ApprovalRequest | undefined => {
       if (!cur || cur.state !== 'pending') return undefined;
-      const decisions = [...cur.decisions, { reviewer: { subject: who, issuer: 'i' }, verdict: 'approve' as const, comment: '', at: new Date().toISOString(), asGroups: ['dba'] }];
+      const decisions = [...cur.decisions, { reviewer: { subject: who, issuer: 'i', kind: 'human' as const, groups: ['dba'] }, verdict: 'approve' as const, comment: '', at: new Date().toISOString(), asGroups: ['dba'] }];
       return { ...cur, decisions, state: decisions.length >= 2 ? 'approved' : 'pending' };
     };
     const results = await Promise.all([a.state.approvals.update('apr_1', decide('bob')), b.state.approvals.update('apr_1', decide('dora'))]);
@@ -112,7 +112,7 @@ describe('shared store state', () => {
     busA.subscribe((e) => onA.push(`${e.type}:${e.origin ?? 'local'}`));
     busB.subscribe((e) => onB.push({ type: e.type, ...(e.origin ? { origin: e.origin } : {}) }));
     const big = 'x'.repeat(20_000); // beyond NOTIFY's 8000-byte payload
-    busA.publish({ type: 'statement.blocked', at: new Date().toISOString(), statement: { sessionId: 's', connection: 'c', requester: { subject: 'alice', issuer: 'i' }, sql: big, rule: 'r', explanation: 'e' } });
+    busA.publish({ type: 'statement.blocked', at: new Date().toISOString(), statement: { sessionId: 's', connection: 'c', requester: { subject: 'alice', issuer: 'i', kind: 'human', groups: [] }, sql: big, rule: 'r', explanation: 'e' } });
     await until(() => onB.find((e) => e.type === 'statement.blocked'));
     expect(onB).toEqual([{ type: 'statement.blocked', origin: 'ea' }]);
     await new Promise((r) => setTimeout(r, 200));

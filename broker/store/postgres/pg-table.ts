@@ -107,6 +107,12 @@ export class PgTable<T extends StoredItem> implements StateTable<T> {
   private remember(item: T): void {
     this.items.set(item.id, item);
     this.ordered = undefined;
+    // A long-running broker keeps the open items and recent history, not everything ever seen.
+    if (this.items.size > 2 * LOADED_HISTORY) {
+      const closed = this.all().filter((x) => !this.openStates.includes(x.state));
+      for (const x of closed.slice(0, closed.length - LOADED_HISTORY)) this.items.delete(x.id);
+      this.ordered = undefined;
+    }
   }
 
   private payload(id: string): string {
