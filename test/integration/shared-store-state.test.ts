@@ -89,7 +89,10 @@ describe('shared store state', () => {
     expect(results.map((r) => r?.decisions.length).sort()).toEqual([1, 2]);
     const final = await until(() => (a.state.approvals.get('apr_1')?.state === 'approved' ? a.state.approvals.get('apr_1') : undefined));
     expect(final.decisions.map((d) => d.reviewer.subject).sort()).toEqual(['bob', 'dora']);
-    expect(b.state.approvals.get('apr_1')?.state).toBe('approved');
+    // The other copy follows (a notification away), and never goes back to an older version.
+    await until(() => (b.state.approvals.get('apr_1')?.state === 'approved' ? true : undefined));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.state.approvals.get('apr_1')?.decisions).toHaveLength(2);
     expect(changed.some((c) => c.startsWith('apr_1:'))).toBe(true);
 
     // Deny and expire racing on a fresh request: exactly one closes it.

@@ -15,6 +15,7 @@ const STEPS: readonly Step[] = [
       state text NOT NULL,
       created_at timestamptz NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now(),
+      version bigint NOT NULL DEFAULT 1,
       doc jsonb NOT NULL
     );
     CREATE INDEX approvals_open ON ${s}.approvals (state) WHERE state = 'pending';
@@ -23,6 +24,7 @@ const STEPS: readonly Step[] = [
       state text NOT NULL,
       created_at timestamptz NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now(),
+      version bigint NOT NULL DEFAULT 1,
       doc jsonb NOT NULL
     );
     CREATE TABLE ${s}.events (

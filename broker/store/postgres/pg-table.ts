@@ -15,6 +15,11 @@ const LOADED_HISTORY = 5000;
 
 export class PgTable<T extends StoredItem> implements StateTable<T> {
   private readonly items = new Map<string, T>();
+  /**
+   * The stored version of each item in the copy: a notification's read and this broker's own
+   * write can finish in either order, and an older version must never replace a newer one.
+   */
+  private readonly versions = new Map<string, number>();
   private ordered: T[] | undefined;
   private readonly listeners: ((item: T) => void)[] = [];
 
@@ -31,16 +36,16 @@ export class PgTable<T extends StoredItem> implements StateTable<T> {
 
   /** Loads the open items and recent history (again after a lost LISTEN connection). */
   async load(): Promise<void> {
-    const { rows } = await this.pool.query<{ doc: T }>(
-      `(SELECT doc, created_at FROM ${this.table} WHERE state = ANY($1))
-       UNION
-       (SELECT doc, created_at FROM ${this.table} WHERE NOT state = ANY($1) ORDER BY created_at DESC LIMIT ${LOADED_HISTORY})
+    const { rows } = await this.pool.query<{ doc: T; version: string }>(
+      `(SELECT doc, version, created_at FROM ${this.table} WHERE state = ANY($1))
+       UNION ALL
+       (SELECT doc, version, created_at FROM ${this.table} WHERE NOT state = ANY($1) ORDER BY created_at DESC LIMIT ${LOADED_HISTORY})
        ORDER BY created_at`,
       [this.openStates],
     );
     this.items.clear();
-    for (const r of rows) this.items.set(r.doc.id, r.doc);
-    this.ordered = undefined;
+    this.versions.clear();
+    for (const r of rows) this.remember(r.doc, Number(r.version));
   }
 
   all(): readonly T[] {
@@ -58,27 +63,30 @@ export class PgTable<T extends StoredItem> implements StateTable<T> {
        SELECT pg_notify($5, $6) FROM w`,
       [item.id, item.state, item.createdAt, JSON.stringify(item), this.channel, this.payload(item.id)],
     );
-    this.remember(item);
+    this.remember(item, 1);
   }
 
   async update(id: string, change: (current: T | undefined) => T | undefined): Promise<T | undefined> {
     const client = await this.pool.connect();
     let next: T | undefined;
+    let version = 0;
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ doc: T }>(`SELECT doc FROM ${this.table} WHERE id = $1 FOR UPDATE`, [id]);
+      const { rows } = await client.query<{ doc: T; version: string }>(`SELECT doc, version FROM ${this.table} WHERE id = $1 FOR UPDATE`, [id]);
       const current = rows[0]?.doc;
-      if (current) this.remember(current);
+      if (current) this.remember(current, Number(rows[0]!.version));
       next = change(current);
       if (next === undefined) {
         await client.query('ROLLBACK');
         return undefined;
       }
-      await client.query(
+      const written = await client.query<{ version: string }>(
         `INSERT INTO ${this.table} (id, state, created_at, doc) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, doc = EXCLUDED.doc, updated_at = now()`,
+         ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, doc = EXCLUDED.doc, updated_at = now(), version = ${this.table}.version + 1
+         RETURNING version`,
         [next.id, next.state, next.createdAt, JSON.stringify(next)],
       );
+      version = Number(written.rows[0]!.version);
       await client.query('SELECT pg_notify($1, $2)', [this.channel, this.payload(id)]);
       await client.query('COMMIT');
     } catch (e) {
@@ -87,7 +95,7 @@ export class PgTable<T extends StoredItem> implements StateTable<T> {
     } finally {
       client.release();
     }
-    this.remember(next);
+    this.remember(next, version);
     return next;
   }
 
@@ -97,22 +105,28 @@ export class PgTable<T extends StoredItem> implements StateTable<T> {
 
   /** Another broker changed `id`: refresh the copy and tell the listeners. */
   async changed(id: string): Promise<void> {
-    const { rows } = await this.pool.query<{ doc: T }>(`SELECT doc FROM ${this.table} WHERE id = $1`, [id]);
-    const item = rows[0]?.doc;
-    if (!item) return;
-    this.remember(item);
-    for (const l of this.listeners) l(item);
+    const { rows } = await this.pool.query<{ doc: T; version: string }>(`SELECT doc, version FROM ${this.table} WHERE id = $1`, [id]);
+    const row = rows[0];
+    if (!row || !this.remember(row.doc, Number(row.version))) return;
+    for (const l of this.listeners) l(row.doc);
   }
 
-  private remember(item: T): void {
+  /** Keeps `item` unless the copy already has a newer version; returns whether it was kept. */
+  private remember(item: T, version: number): boolean {
+    if ((this.versions.get(item.id) ?? 0) > version) return false;
+    this.versions.set(item.id, version);
     this.items.set(item.id, item);
     this.ordered = undefined;
     // A long-running broker keeps the open items and recent history, not everything ever seen.
     if (this.items.size > 2 * LOADED_HISTORY) {
       const closed = this.all().filter((x) => !this.openStates.includes(x.state));
-      for (const x of closed.slice(0, closed.length - LOADED_HISTORY)) this.items.delete(x.id);
+      for (const x of closed.slice(0, closed.length - LOADED_HISTORY)) {
+        this.items.delete(x.id);
+        this.versions.delete(x.id);
+      }
       this.ordered = undefined;
     }
+    return true;
   }
 
   private payload(id: string): string {
