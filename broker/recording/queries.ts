@@ -1,12 +1,18 @@
-/** Read side of the journal for the HTTP API: session lists and one session's statements. */
-import type { AuditRecord, SessionStartRecord, StatementEndRecord, StatementRecord } from './records.js';
+/**
+ * Read side of the journal for the HTTP API and the replay pages: session lists (searched by
+ * person, connection, time and outcome) and one session as a timeline. Both read the whole
+ * journal once (`store.readAll()`), in order, and keep only what the answer needs.
+ */
+import type { ApprovalEventRecord, AuditRecord, ResultMaskedRecord, SessionStartRecord, StatementEndRecord, StatementRecord } from './records.js';
 import type { RecordStore } from './record-store.js';
 
 export interface SessionSummary {
   readonly id: string;
   readonly connection: string;
   readonly subject: string;
+  readonly issuer: string;
   readonly email?: string;
+  readonly name?: string;
   readonly groups: readonly string[];
   readonly clientAddress: string;
   readonly applicationName?: string;
@@ -14,79 +20,325 @@ export interface SessionSummary {
   endedAt?: string;
   endReason?: string;
   statements: number;
+  /** Statements refused (by a rule, or by a reviewer's denial). */
   blocked: number;
+  /** Approval requests made in the session. */
+  approvals: number;
+  /** Statements that ended in an error. */
+  errors: number;
+  /** Results the client got with masked values. */
+  masked: number;
 }
 
-export interface StatementView extends Omit<StatementRecord, 'type' | 'sessionId'> {
-  end?: Omit<StatementEndRecord, 'type' | 'sessionId' | 'statementId'>;
+/** The start facts of a session, for its timeline. */
+export interface SessionInfo extends SessionSummary {
+  readonly principalKind: 'human' | 'service';
+  readonly databaseRole?: string;
+  readonly tls: boolean;
+  readonly via: 'postgres' | 'tunnel';
+  /** The broker replica that wrote the session's start, when the journal says. */
+  readonly broker?: string;
 }
+
+export type ApprovalEventView = Omit<ApprovalEventRecord, 'sessionId' | 'hash'>;
+export type MaskedView = Omit<ResultMaskedRecord, 'type' | 'sessionId' | 'hash'>;
+
+export interface StatementView extends Omit<StatementRecord, 'type' | 'sessionId' | 'hash'> {
+  end?: Omit<StatementEndRecord, 'type' | 'sessionId' | 'statementId' | 'hash'>;
+  /** The approval events that led to this statement's decision: dry run, request, close. */
+  approval?: ApprovalEventView[];
+  /** Masking notices for this statement's result. */
+  masked?: MaskedView[];
+}
+
+/** Events of the session tied to no statement shown: a request still waiting, one the session ended on. */
+export type SessionEventView = ({ readonly kind: 'approval' } & ApprovalEventView) | ({ readonly kind: 'masked' } & MaskedView);
+
+export interface SessionDetail {
+  readonly session: SessionInfo;
+  /** In statement order. */
+  readonly statements: StatementView[];
+  /** In journal order. */
+  readonly events: SessionEventView[];
+  /** Statements of the session before and after the ones in `statements` (see `DetailOptions`). */
+  readonly before: number;
+  readonly after: number;
+}
+
+export type SessionOutcome = 'all' | 'blocked' | 'approvals' | 'errors' | 'masked' | 'active';
+export const SESSION_OUTCOMES: readonly SessionOutcome[] = ['all', 'blocked', 'approvals', 'errors', 'masked', 'active'];
 
 export interface SessionFilter {
+  /** Exactly this subject (with `issuer`, exactly this person): whose sessions a caller may see. */
   readonly subject?: string;
+  readonly issuer?: string;
+  /** Subject or email (email without regard to case): the search field. */
+  readonly person?: string;
   readonly connection?: string;
+  /** ISO-8601: sessions still open at or after this time (ended then or later, or not ended). */
   readonly since?: string;
+  /** ISO-8601: sessions started before this time. */
   readonly until?: string;
+  readonly outcome?: SessionOutcome;
+  /** Ids of the sessions open now, for `outcome: 'active'`. */
+  readonly active?: ReadonlySet<string>;
+  /** Newest first, at most this many (default 100). */
   readonly limit?: number;
 }
 
+export interface SessionSearch {
+  /** Newest first. */
+  readonly sessions: SessionSummary[];
+  /** More sessions matched than `limit`. */
+  readonly more: boolean;
+}
+
+interface Candidate {
+  readonly summary: SessionSummary;
+  /** A record of the session at or after `since` was seen: it was open then. */
+  openSince: boolean;
+}
+
+/** Compatibility wrapper of `searchSessions`: just the list. */
 export async function listSessions(store: RecordStore, filter: SessionFilter = {}): Promise<SessionSummary[]> {
-  const sessions = new Map<string, SessionSummary>();
+  return (await searchSessions(store, filter)).sessions;
+}
+
+/**
+ * The newest `limit` sessions matching `filter`, in one pass over the journal. Whether a session
+ * matches can depend on records after its start (a later refusal, its end time), so candidates
+ * are kept until decided; a session that can no longer match is dropped at its end, and once
+ * `limit` newer sessions surely match, older candidates are dropped too — memory stays near
+ * `limit` plus the sessions still undecided.
+ */
+export async function searchSessions(store: RecordStore, filter: SessionFilter = {}): Promise<SessionSearch> {
+  const limit = filter.limit ?? 100;
+  const outcome = filter.outcome ?? 'all';
+  const person = filter.person?.trim();
+  const personLower = person?.toLowerCase();
+  const candidates = new Map<string, Candidate>();
+  let dropped = false;
+  let trimAt = 2 * limit + 256;
+
+  const outcomeHolds = (s: SessionSummary): boolean => {
+    switch (outcome) {
+      case 'all':
+        return true;
+      case 'blocked':
+        return s.blocked > 0;
+      case 'approvals':
+        return s.approvals > 0;
+      case 'errors':
+        return s.errors > 0;
+      case 'masked':
+        return s.masked > 0;
+      case 'active':
+        return s.endedAt === undefined && filter.active?.has(s.id) === true;
+    }
+  };
+  // Counters only grow, so these outcomes, once true, stay true; "active" is known only at the end.
+  const surelyMatches = (c: Candidate): boolean => outcome !== 'active' && outcomeHolds(c.summary) && (filter.since === undefined || c.openSince);
+
+  const trim = (): void => {
+    let sure = 0;
+    for (const c of [...candidates.values()].reverse().sort(newestFirst)) {
+      if (sure >= limit) {
+        if (surelyMatches(c)) dropped = true;
+        candidates.delete(c.summary.id);
+      } else if (surelyMatches(c)) sure++;
+    }
+    trimAt = Math.max(2 * limit + 256, 2 * candidates.size);
+  };
+
   for await (const r of store.readAll()) {
     if (r.type === 'session.start') {
-      if (!matches(r, filter)) continue;
-      sessions.set(r.sessionId, summaryOf(r));
+      if (!startMatches(r, filter, person, personLower)) continue;
+      candidates.set(r.sessionId, { summary: summaryOf(r), openSince: filter.since === undefined || r.at >= filter.since });
+      if (candidates.size > trimAt) trim();
       continue;
     }
-    const s = sessions.get(r.sessionId);
-    if (!s) continue;
-    if (r.type === 'statement') {
-      s.statements++;
-      if (r.action !== 'allow') s.blocked++;
-    } else if (r.type === 'session.end') {
-      s.endedAt = r.at;
-      s.endReason = r.reason;
-    }
+    const c = candidates.get(r.sessionId);
+    if (c === undefined) continue;
+    if (filter.since !== undefined && r.at >= filter.since) c.openSince = true;
+    count(c.summary, r);
+    // An ended session that does not match will never match.
+    if (r.type === 'session.end' && (outcome === 'active' || !outcomeHolds(c.summary) || !c.openSince)) candidates.delete(r.sessionId);
   }
-  const list = [...sessions.values()].reverse();
-  return list.slice(0, filter.limit ?? 100);
+  const matching = [...candidates.values()].filter((c) => outcomeHolds(c.summary) && (filter.since === undefined || c.openSince || c.summary.endedAt === undefined));
+  const sessions = matching.reverse().sort(newestFirst).map((c) => c.summary);
+  return { sessions: sessions.slice(0, limit), more: dropped || sessions.length > limit };
 }
 
-export async function sessionDetail(
-  store: RecordStore,
-  id: string,
-): Promise<{ session: SessionSummary; statements: StatementView[] } | undefined> {
-  let session: SessionSummary | undefined;
+export interface DetailOptions {
+  /** The first statement shown (statement ids start at 1). */
+  readonly from?: number;
+  /** At most this many statements from `from` (default: all). */
+  readonly limit?: number;
+}
+
+/**
+ * One session as a timeline: its start facts, its statements with their outcome, and the
+ * approval and masking events joined to the statement they belong to. Approval events come
+ * before their statement's record (the statement is recorded once decided), so a dry run or
+ * request waits for the next statement of the same text; a masking notice names its statement.
+ */
+export async function sessionDetail(store: RecordStore, id: string, options: DetailOptions = {}): Promise<SessionDetail | undefined> {
+  const from = options.from ?? 1;
+  const to = options.limit === undefined ? Infinity : from + options.limit;
+  let session: SessionInfo | undefined;
+  let summary: SessionSummary | undefined;
   const statements = new Map<number, StatementView>();
+  /** Approval events waiting for their statement, grouped per request. */
+  const threads: { text?: string; approvalId?: string; events: ApprovalEventView[] }[] = [];
+  const loose: SessionEventView[] = [];
+  let before = 0;
+  let after = 0;
+  // Loose events are shown only if they happened among the statements shown.
+  let windowStart = from > 1 ? Infinity : 0;
+  let windowEnd = Infinity;
+
   for await (const r of store.readAll()) {
     if (r.sessionId !== id) continue;
-    apply(r);
-  }
-  return session ? { session, statements: [...statements.values()] } : undefined;
-
-  function apply(r: AuditRecord): void {
-    if (r.type === 'session.start') session = summaryOf(r);
-    else if (!session) return;
-    else if (r.type === 'statement') {
-      const { type: _t, sessionId: _s, ...rest } = r;
-      statements.set(r.statementId, rest);
-      session.statements++;
-      if (r.action !== 'allow') session.blocked++;
-    } else if (r.type === 'statement.end') {
-      const st = statements.get(r.statementId);
-      const { type: _t, sessionId: _s, statementId: _i, ...end } = r;
-      if (st) st.end = end;
-    } else if (r.type === 'session.end') {
-      session.endedAt = r.at;
-      session.endReason = r.reason;
+    if (r.type === 'session.start') {
+      session = infoOf(r);
+      summary = session;
+      continue;
     }
+    if (summary === undefined) continue;
+    count(summary, r);
+    switch (r.type) {
+      case 'statement': {
+        const attached = takeThread(r.text);
+        if (r.statementId < from) before++;
+        else if (r.statementId >= to) {
+          after++;
+          windowEnd = Math.min(windowEnd, r.seq);
+        } else {
+          windowStart = Math.min(windowStart, r.seq);
+          const { type: _t, sessionId: _s, hash: _h, ...rest } = r;
+          statements.set(r.statementId, { ...rest, ...(attached ? { approval: attached } : {}) });
+        }
+        break;
+      }
+      case 'statement.end': {
+        const st = statements.get(r.statementId);
+        const { type: _t, sessionId: _s, statementId: _i, hash: _h, ...end } = r;
+        if (st) st.end = end;
+        break;
+      }
+      case 'result.masked': {
+        const { type: _t, sessionId: _s, hash: _h, ...m } = r;
+        const st = m.statementId === undefined ? undefined : statements.get(m.statementId);
+        if (st) (st.masked ??= []).push(m);
+        else if (m.statementId === undefined || (m.statementId >= from && m.statementId < to)) loose.push({ kind: 'masked', ...m });
+        break;
+      }
+      case 'approval.dry-run':
+      case 'approval.requested':
+      case 'approval.closed':
+        addToThread(r);
+        break;
+      default:
+        break;
+    }
+  }
+  if (session === undefined) return undefined;
+  for (const t of threads) for (const e of t.events) loose.push({ kind: 'approval', ...e });
+  loose.sort((a, b) => a.seq - b.seq);
+  const events = loose.filter((e) => e.seq >= windowStart && e.seq < windowEnd);
+  return { session, statements: [...statements.values()].sort((a, b) => a.statementId - b.statementId), events, before, after };
+
+  function addToThread(r: ApprovalEventRecord): void {
+    const { sessionId: _s, hash: _h, ...e } = r;
+    let t =
+      r.type === 'approval.closed' ? threads.find((x) => x.approvalId !== undefined && x.approvalId === r.approvalId)
+      : r.type === 'approval.requested' ? threads.find((x) => x.approvalId === undefined && x.text === r.text)
+      : undefined;
+    if (t === undefined) {
+      t = { events: [] };
+      threads.push(t);
+    }
+    if (r.text !== undefined) t.text = r.text;
+    if (r.approvalId !== undefined) t.approvalId = r.approvalId;
+    t.events.push(e);
+  }
+
+  function takeThread(text: string): ApprovalEventView[] | undefined {
+    const i = threads.findIndex((t) => t.text === text);
+    if (i < 0) return undefined;
+    return threads.splice(i, 1)[0]!.events;
   }
 }
 
-function matches(r: SessionStartRecord, f: SessionFilter): boolean {
-  if (f.subject && r.subject !== f.subject) return false;
+/** Who may read a session: its own person, or a member of an auditor group. */
+export interface SessionViewer {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly groups: readonly string[];
+}
+
+export function isAuditor(viewer: SessionViewer, auditorGroups: readonly string[]): boolean {
+  return viewer.groups.some((g) => auditorGroups.includes(g));
+}
+
+/**
+ * A subject is unique only within its issuer (OpenID Connect Core §2), so "own" means both. The
+ * sessions of someone else are invisible, not forbidden: callers answer "not found".
+ */
+export function maySeeSession(viewer: SessionViewer, owner: { readonly subject: string; readonly issuer: string }, auditorGroups: readonly string[]): boolean {
+  return isAuditor(viewer, auditorGroups) || (owner.subject === viewer.subject && owner.issuer === viewer.issuer);
+}
+
+/** The filter that keeps a viewer to what they may see: everything for auditors, else their own. */
+export function visibilityFilter(viewer: SessionViewer, auditorGroups: readonly string[]): Pick<SessionFilter, 'subject' | 'issuer'> {
+  return isAuditor(viewer, auditorGroups) ? {} : { subject: viewer.subject, issuer: viewer.issuer };
+}
+
+/** The broker replica that wrote a record, if the journal says (records of older brokers do not). */
+export function brokerOf(r: { readonly broker?: string }): string | undefined {
+  return r.broker;
+}
+
+/**
+ * By start time, not journal position: a journal shared by several brokers (or merged from
+ * theirs) need not hold their sessions in start order. Sorted after reversing, so that ties (the
+ * same millisecond) stay newest first in journal order: the sort is stable.
+ */
+function newestFirst(a: Candidate, b: Candidate): number {
+  return a.summary.startedAt < b.summary.startedAt ? 1 : a.summary.startedAt > b.summary.startedAt ? -1 : 0;
+}
+
+function count(s: SessionSummary, r: AuditRecord): void {
+  switch (r.type) {
+    case 'statement':
+      s.statements++;
+      // A statement recorded as `approve` was held and then approved: it ran, it was not refused.
+      if (r.action === 'block') s.blocked++;
+      break;
+    case 'statement.end':
+      if (r.error) s.errors++;
+      break;
+    case 'approval.requested':
+      s.approvals++;
+      break;
+    case 'result.masked':
+      s.masked++;
+      break;
+    case 'session.end':
+      s.endedAt = r.at;
+      s.endReason = r.reason;
+      break;
+    default:
+      break;
+  }
+}
+
+function startMatches(r: SessionStartRecord, f: SessionFilter, person: string | undefined, personLower: string | undefined): boolean {
+  if (f.subject !== undefined && r.subject !== f.subject) return false;
+  if (f.issuer !== undefined && r.issuer !== f.issuer) return false;
+  if (person && r.subject !== person && r.email?.toLowerCase() !== personLower) return false;
   if (f.connection && r.connection !== f.connection) return false;
-  if (f.since && r.at < f.since) return false;
-  if (f.until && r.at > f.until) return false;
+  if (f.until && r.at >= f.until) return false;
   return true;
 }
 
@@ -95,12 +347,29 @@ function summaryOf(r: SessionStartRecord): SessionSummary {
     id: r.sessionId,
     connection: r.connection,
     subject: r.subject,
+    issuer: r.issuer,
     ...(r.email ? { email: r.email } : {}),
+    ...(r.name ? { name: r.name } : {}),
     groups: r.groups,
     clientAddress: r.clientAddress,
     ...(r.applicationName ? { applicationName: r.applicationName } : {}),
     startedAt: r.at,
     statements: 0,
     blocked: 0,
+    approvals: 0,
+    errors: 0,
+    masked: 0,
+  };
+}
+
+function infoOf(r: SessionStartRecord): SessionInfo {
+  const broker = brokerOf(r);
+  return {
+    ...summaryOf(r),
+    principalKind: r.principalKind,
+    ...(r.databaseRole ? { databaseRole: r.databaseRole } : {}),
+    tls: r.tls,
+    via: r.via,
+    ...(broker !== undefined ? { broker } : {}),
   };
 }

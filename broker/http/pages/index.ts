@@ -1,13 +1,15 @@
 /**
  * The reviewers' approval page, server-rendered by the broker: sign-in with OpenID Connect
  * (code + PKCE), an inbox that updates live, the request detail with the decision form, the
- * page of a time-boxed access request (`AccessRequest.url`), and the history. Registered by `buildApp`; encapsulated, so its form parser, headers and error
+ * page of a time-boxed access request (`AccessRequest.url`), the history, and the replay pages
+ * of the audit journal (`/audit/sessions`, audit-routes.ts). Registered by `buildApp`; encapsulated, so its form parser, headers and error
  * page apply to these routes only and the JSON API is unchanged.
  */
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../build-app.js';
 import { registerAccessRoutes } from './access-routes.js';
 import { registerApprovalRoutes } from './approval-routes.js';
+import { registerAuditRoutes } from './audit-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import { registerEventStream } from './event-stream.js';
 import { createPageContext, sendMessage } from './page-context.js';
@@ -41,5 +43,6 @@ export function approvalPages(deps: AppDeps): FastifyPluginAsync {
     registerApprovalRoutes(app, ctx);
     registerAccessRoutes(app, ctx);
     registerEventStream(app, ctx);
+    registerAuditRoutes(app, ctx);
   };
 }

@@ -10,12 +10,15 @@ export interface LayoutInput {
   readonly body: SafeHtml;
   /** Present when signed in: the header shows who and a sign-out button. */
   readonly session?: PageSession | undefined;
-  readonly tab?: 'inbox' | 'history' | undefined;
+  readonly tab?: 'inbox' | 'history' | 'audit' | undefined;
   readonly pendingCount?: number | undefined;
   /** Tells the script what to keep live. */
-  readonly view: 'inbox' | 'history' | 'detail' | 'message';
+  readonly view: 'inbox' | 'history' | 'detail' | 'message' | 'audit';
   readonly detailId?: string | undefined;
   readonly flash?: Flash | undefined;
+  /** A page's own constant style sheet and script (the replay pages), sent with the same nonce. */
+  readonly style?: string | undefined;
+  readonly script?: string | undefined;
 }
 
 const LOGO = raw(
@@ -25,7 +28,7 @@ const LOGO = raw(
 
 function header(input: LayoutInput): SafeHtml {
   const s = input.session;
-  const tab = (name: 'inbox' | 'history', href: string, label: string, extra?: SafeHtml): SafeHtml =>
+  const tab = (name: 'inbox' | 'history' | 'audit', href: string, label: string, extra?: SafeHtml): SafeHtml =>
     html`<a href="${href}" class="${input.tab === name ? 'on' : ''}">${label}${extra}</a>`;
   const count = input.pendingCount ?? 0;
   const who = s
@@ -33,7 +36,7 @@ function header(input: LayoutInput): SafeHtml {
 <form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="${s.csrf}"><button type="submit">Sign out</button></form></div>`
     : '';
   return html`<header class="top"><div class="bar"><a class="brand" href="/approvals">${LOGO}<span>Airlock approvals</span></a>
-${s ? html`<nav class="tabs">${tab('inbox', '/approvals', 'Inbox', html`<span class="count" id="pending-count"${count === 0 ? raw(' hidden') : ''}>${count}</span>`)}${tab('history', '/approvals/history', 'History')}</nav>` : ''}
+${s ? html`<nav class="tabs">${tab('inbox', '/approvals', 'Inbox', html`<span class="count" id="pending-count"${count === 0 ? raw(' hidden') : ''}>${count}</span>`)}${tab('history', '/approvals/history', 'History')}${tab('audit', '/audit/sessions', 'Sessions')}</nav>` : ''}
 ${who}</div></header>`;
 }
 
@@ -43,11 +46,11 @@ export function layout(input: LayoutInput): SafeHtml {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${input.title} · Airlock approvals</title>
-<style nonce="${input.nonce}">${raw(STYLES)}</style></head>
+<style nonce="${input.nonce}">${raw(STYLES)}${raw(input.style ?? '')}</style></head>
 <body data-view="${input.view}" data-id="${input.detailId ?? ''}">
 ${header(input)}
 <main>${flash}${input.body}</main>
-<script nonce="${input.nonce}">${raw(CLIENT_SCRIPT)}</script>
+<script nonce="${input.nonce}">${raw(CLIENT_SCRIPT)}${raw(input.script ?? '')}</script>
 </body></html>`;
 }
 

@@ -83,7 +83,7 @@ const DEFAULT_RETURN = '/approvals';
 /**
  * A `returnTo` that stays on this site: a path starting with exactly one `/` (not `//host` or
  * `/\host`, which browsers treat as another host), no control characters, and — parsed against
- * a placeholder origin — still on that origin and under `/approvals` or `/access/`. Anything else becomes
+ * a placeholder origin — still on that origin and under `/approvals`, `/access/` or `/audit/sessions`. Anything else becomes
  * `/approvals` (OWASP Unvalidated Redirects and Forwards Cheat Sheet).
  */
 export function safeReturnTo(value: unknown): string {
@@ -99,9 +99,9 @@ export function safeReturnTo(value: unknown): string {
     return DEFAULT_RETURN;
   }
   if (parsed.origin !== base) return DEFAULT_RETURN;
-  // Only back into the approval pages (an access request's link is /access/<id>): never to
+  // Only back into the approval and replay pages (an access request's link is /access/<id>): never to
   // /auth/… (a sign-in loop) or the JSON API.
-  const page = parsed.pathname === '/approvals' || parsed.pathname.startsWith('/approvals/') || parsed.pathname.startsWith('/access/');
+  const page = parsed.pathname === '/approvals' || parsed.pathname.startsWith('/approvals/') || parsed.pathname.startsWith('/access/') || parsed.pathname === '/audit/sessions' || parsed.pathname.startsWith('/audit/sessions/');
   if (!page) return DEFAULT_RETURN;
   return `${parsed.pathname}${parsed.search}`;
 }

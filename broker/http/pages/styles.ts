@@ -16,6 +16,7 @@ nav.tabs a{color:#cbd5e1;padding:.35rem .75rem;border-radius:6px;font-weight:500
 nav.tabs a:hover{background:#1e293b;text-decoration:none}
 nav.tabs a.on{background:#1e293b;color:#fff}
 .count{display:inline-block;min-width:1.4em;padding:0 .4em;margin-left:.35em;border-radius:999px;background:#f59e0b;color:#111;font-size:.8rem;font-weight:700;text-align:center}
+.count[hidden]{display:none}
 .who{margin-left:auto;display:flex;align-items:center;gap:.8rem;font-size:.9rem;color:#cbd5e1}
 .who form{margin:0}
 .who button{background:transparent;border:1px solid #475569;color:#e2e8f0;border-radius:6px;padding:.25rem .7rem;cursor:pointer;font:inherit}

@@ -1,17 +1,27 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { AirlockError } from '../../errors/airlock-error.js';
-import { listSessions, sessionDetail } from '../../recording/queries.js';
+import { isAuditor, maySeeSession, searchSessions, sessionDetail, SESSION_OUTCOMES, type SessionOutcome } from '../../recording/queries.js';
 import type { AppDeps } from '../build-app.js';
 
 interface ListQuery {
+  scope?: 'mine' | 'all';
+  subject?: string;
+  person?: string;
   connection?: string;
+  outcome?: SessionOutcome;
   since?: string;
   until?: string;
   limit?: number;
 }
 
-/** A caller sees their own sessions (auditor views come with the replay pages). */
+/**
+ * Sessions from the journal. Members of `recording.auditorGroups` may read every session;
+ * everyone else only their own, and someone else's session is "not found". The list shows the
+ * caller's own sessions unless an auditor asks for more (`scope=all`, `subject`, `person`):
+ * callers such as the editor's Sessions view mean "my sessions" and stay that way for auditors.
+ */
 export function sessionRoutes(deps: AppDeps): FastifyPluginAsync {
+  const auditors = deps.config.recording.auditorGroups;
   return async (app) => {
     app.get<{ Querystring: ListQuery }>(
       '/v1/sessions',
@@ -21,7 +31,11 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsync {
             type: 'object',
             additionalProperties: false,
             properties: {
+              scope: { type: 'string', enum: ['mine', 'all'] },
+              subject: { type: 'string', minLength: 1, maxLength: 200 },
+              person: { type: 'string', minLength: 1, maxLength: 200 },
               connection: { type: 'string', maxLength: 200 },
+              outcome: { type: 'string', enum: [...SESSION_OUTCOMES] },
               since: { type: 'string', format: 'date-time' },
               until: { type: 'string', format: 'date-time' },
               limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
@@ -32,15 +46,25 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsync {
       async (request) => {
         const p = await app.authenticate(request);
         const q = request.query;
-        const sessions = await listSessions(deps.store, {
-          subject: p.subject,
+        const auditor = isAuditor(p, auditors);
+        const widened = auditor && (q.scope === 'all' || q.subject !== undefined || q.person !== undefined);
+        // Not widened: the caller's own sessions; a non-auditor's `subject`/`person` only narrows those.
+        const who = widened ? {} : { subject: p.subject, issuer: p.issuer };
+        const active = new Set(deps.sessions.list().map((s) => s.id));
+        const { sessions, more } = await searchSessions(deps.store, {
+          ...who,
+          ...(q.subject !== undefined && widened ? { subject: q.subject } : {}),
+          ...(q.person !== undefined ? { person: q.person } : {}),
           ...(q.connection ? { connection: q.connection } : {}),
+          ...(q.outcome ? { outcome: q.outcome } : {}),
           ...(q.since ? { since: new Date(q.since).toISOString() } : {}),
           ...(q.until ? { until: new Date(q.until).toISOString() } : {}),
+          active,
           limit: q.limit ?? 100,
         });
-        const active = new Set(deps.sessions.list().map((s) => s.id));
-        return { sessions: sessions.map((s) => ({ ...s, active: active.has(s.id) })) };
+        const list = sessions.map((s) => ({ ...s, active: active.has(s.id) && s.endedAt === undefined }));
+        // A non-auditor asking for another subject gets an empty list, as if that subject had none.
+        return { sessions: !widened && q.subject !== undefined && q.subject !== p.subject ? [] : list, more };
       },
     );
 
@@ -51,8 +75,8 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsync {
         const p = await app.authenticate(request);
         const detail = await sessionDetail(deps.store, request.params.id);
         // Someone else's session is "not found", not "forbidden": no oracle for session ids.
-        if (!detail || detail.session.subject !== p.subject) throw new AirlockError('BRK_ERR_NOT_FOUND', 'no such session');
-        return detail;
+        if (!detail || !maySeeSession(p, detail.session, auditors)) throw new AirlockError('BRK_ERR_NOT_FOUND', 'no such session');
+        return { ...detail, active: deps.sessions.list().some((s) => s.id === detail.session.id) && detail.session.endedAt === undefined };
       },
     );
   };

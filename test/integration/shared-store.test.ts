@@ -1,0 +1,130 @@
+/**
+ * Contract: broker replicas share one PostgreSQL store. A statement held on broker A is approved
+ * through broker B's API and the client on A gets its result; B shows A's session; events reach
+ * B's subscribers; a second broker with A's name is refused; each broker's chain is copied to
+ * the store byte for byte and verifies there.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type pg from 'pg';
+import WebSocket from 'ws';
+import { adminClient } from '../support/admin-client.js';
+import { PageClient } from '../support/approval-page-client.js';
+import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
+import { runProcess } from '../support/run-process.js';
+
+const schema = `airlock_t${Date.now().toString(36)}`;
+const RULES = `
+  - name: review-deletes
+    match: { kinds: [delete], tablesWritten: [ss_items] }
+    action: approve
+`;
+const storeYaml = (name: string): string => `store:\n  type: postgres\n  url: { env: AIRLOCK_STORE_URL }\n  schema: ${schema}\n  brokerName: ${name}\n`;
+
+let admin: pg.Client;
+let a: BrokerProcess;
+let b: BrokerProcess;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  execFileSync('node', ['scripts/build.mjs'], { stdio: 'ignore' });
+  const db = inject('pg');
+  env = { AIRLOCK_STORE_URL: `postgres://${encodeURIComponent(db.superuser)}:${encodeURIComponent(db.password)}@${db.host}:${db.port}/${db.database}` };
+  admin = await adminClient();
+  await admin.query('DROP TABLE IF EXISTS ss_items; CREATE TABLE ss_items (id int PRIMARY KEY); INSERT INTO ss_items SELECT generate_series(1, 5)');
+  [a, b] = await Promise.all([
+    startBrokerProcess({ rules: RULES, extraYaml: storeYaml('broker-a'), env }),
+    startBrokerProcess({ rules: RULES, extraYaml: storeYaml('broker-b'), env }),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin.end();
+});
+
+async function api<T>(broker: BrokerProcess, token: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const r = await fetch(`${broker.httpUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
+  return { status: r.status, body: (await r.json()) as T };
+}
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('two brokers on one PostgreSQL store', () => {
+  it('holds a statement on A, approves it through B, and A\'s client gets its result', async () => {
+    const bobOnB = await b.token('bob', ['dba']);
+    // B's events stream, to see A's request arrive live.
+    const ws = new WebSocket(`${b.httpUrl.replace('http', 'ws')}/v1/events`, { headers: { authorization: `Bearer ${bobOnB}` } });
+    const seen: string[] = [];
+    ws.on('message', (d) => seen.push((JSON.parse(d.toString()) as { type: string }).type));
+    await new Promise((r, j) => ws.once('open', r).once('error', j));
+
+    const alice = await a.client('alice', ['developers']);
+    const held = alice.query('DELETE FROM ss_items WHERE id = 1');
+    const pending = await until('the request on B', async () => {
+      const r = await api<{ approvals: { id: string; state: string; broker?: string; requester: { subject: string } }[] }>(b, bobOnB, '/v1/approvals?state=pending');
+      return r.body.approvals[0];
+    });
+    expect(pending).toMatchObject({ broker: 'broker-a', requester: { subject: 'alice' } });
+    const decided = await api<{ state: string }>(b, bobOnB, `/v1/approvals/${pending.id}/decision`, { method: 'POST', body: JSON.stringify({ verdict: 'approve', comment: 'via B' }) });
+    expect(decided).toMatchObject({ status: 200, body: { state: 'approved' } });
+    const result = await held;
+    expect(result.rowCount).toBe(1);
+    expect((await admin.query('SELECT count(*)::int AS n FROM ss_items')).rows[0].n).toBe(4);
+    // A sees the decision in its own copy too, and a second decision is refused on either broker.
+    const bobOnA = await a.token('bob', ['dba']);
+    expect((await api<{ state: string }>(a, bobOnA, `/v1/approvals/${pending.id}`)).body.state).toBe('approved');
+    expect((await api(a, bobOnA, `/v1/approvals/${pending.id}/decision`, { method: 'POST', body: JSON.stringify({ verdict: 'deny' }) })).status).toBe(409);
+    await until('events on B', async () => (seen.includes('approval.requested') && seen.includes('approval.decided') ? true : undefined));
+    ws.close();
+    await alice.end();
+
+    // B lists the session A recorded, with the approved statement, to an auditor.
+    const carolOnB = await b.token('carol', ['auditors']);
+    const sessions = await until('A\'s session on B', async () => {
+      const r = await api<{ sessions: { id: string; subject: string; statements: number }[] }>(b, carolOnB, '/v1/sessions?scope=all');
+      return r.body.sessions.find((s) => s.subject === 'alice' && s.statements > 0);
+    });
+    const detail = await api<{ statements: { text: string; action: string }[] }>(b, carolOnB, `/v1/sessions/${sessions.id}`);
+    expect(detail.body.statements).toEqual([expect.objectContaining({ text: 'DELETE FROM ss_items WHERE id = 1', action: 'approve' })]);
+
+    // And B's replay page shows A's session: the statement, the approval given on B, the broker.
+    const { page } = await PageClient.signIn(b.httpUrl, 'carol', `/audit/sessions/${sessions.id}`);
+    const html = await page.html(`/audit/sessions/${sessions.id}`);
+    expect(html).toContain('ss_items');
+    expect(html).toContain('broker-a');
+    expect(html).toContain('via B');
+  });
+
+  it('refuses a second running broker with the same name', async () => {
+    await expect(startBrokerProcess({ extraYaml: storeYaml('broker-a'), env })).rejects.toThrow(/broker-a|another running broker/);
+  });
+
+  it('keeps each broker\'s chain in the store, verifiable there, and detects an edit', async () => {
+    const bob = await b.client('bob', ['dba']);
+    await bob.query('SELECT 1');
+    await bob.end();
+    await until('B\'s records in the store', async () => ((await admin.query(`SELECT 1 FROM ${schema}.records WHERE broker = 'broker-b' AND type = 'session.end'`)).rowCount ? true : undefined));
+    const { rows } = await admin.query<{ broker: string; n: number }>(`SELECT broker, count(*)::int AS n FROM ${schema}.records GROUP BY broker ORDER BY broker`);
+    expect(rows.map((r) => r.broker)).toEqual(['broker-a', 'broker-b']);
+    const verify = (): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+      runProcess('node', ['bin/airlock.js', 'audit', 'verify', '--config', a.configPath], { env: a.env });
+    const ok = await verify();
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/broker-a: \d+ records, chain intact/);
+    expect(ok.stdout).toMatch(/broker-b: \d+ records, chain intact/);
+    await admin.query(`UPDATE ${schema}.records SET line = replace(line, 'WHERE id = 1', 'WHERE id = 2') WHERE broker = 'broker-a' AND type = 'statement'`);
+    const bad = await verify();
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/broker-a: FAILED at line \d+ \(record \d+\) — the hash does not match/);
+  });
+});
