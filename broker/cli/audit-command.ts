@@ -1,10 +1,11 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { exportJournal } from '../recording/export-journal.js';
+import { exportJournal, filterRecords } from '../recording/export-journal.js';
+import type { StoreConfig } from '../config/types.js';
 import { loadConfigFile } from '../config/load.js';
 import { verifyJournal } from '../recording/verify-journal.js';
-import { verifySharedStore } from '../store/postgres/verify-shared.js';
+import { openSharedRecords, verifySharedStore } from '../store/postgres/verify-shared.js';
 import { JOURNAL_FILE } from '../recording/journal-file-store.js';
 import { parseCommandArgs, UsageError } from './usage-error.js';
 
@@ -20,7 +21,8 @@ verify  checks the hash chain (with a --config whose store is postgres: every br
         edited, deleted or moved record is found. Names the first record that fails. Torn
         records from a crash pass only where the broker accounted for them. Prints the head
         (newest sequence number and hash) to anchor elsewhere. Exit code 0 when intact.
-export  writes the records as JSON lines (to stdout, or --out FILE) for a SIEM, filtered by
+export  writes the records as JSON lines (with a --config whose store is postgres: every
+        broker's records from the shared store, each with its broker's name) (to stdout, or --out FILE) for a SIEM, filtered by
         person (subject or email), connection and time (ISO 8601, since inclusive, until
         exclusive). The journal is only read.
 `;
@@ -51,22 +53,22 @@ export async function auditCommand(args: string[]): Promise<number> {
   const config = values.config ? await loadConfigFile(values.config) : undefined;
   if (config) dir = config.recording.directory;
   const path = join(dir, JOURNAL_FILE);
-  if (sub === 'export') return exportCommand(path, values);
+  if (sub === 'export') return exportCommand(config?.store.type === 'postgres' ? config.store : path, values);
   for (const k of ['person', 'connection', 'since', 'until', 'out'] as const) if (values[k] !== undefined) throw new UsageError(`--${k} goes with "audit export"`, HELP);
   const results = config?.store.type === 'postgres' ? await verifySharedStore(config.store) : [await verifyJournal(path)];
   for (const r of results) (r.ok ? process.stdout : process.stderr).write(`${r.text}\n`);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 
-async function exportCommand(path: string, v: { person?: string | undefined; connection?: string | undefined; since?: string | undefined; until?: string | undefined; out?: string | undefined }): Promise<number> {
+async function exportCommand(source: string | StoreConfig, v: { person?: string | undefined; connection?: string | undefined; since?: string | undefined; until?: string | undefined; out?: string | undefined }): Promise<number> {
   const time = (flag: string, value: string | undefined): string | undefined => {
     if (value === undefined) return undefined;
     const d = new Date(value);
     if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag} must be a time (ISO 8601, e.g. 2026-11-22T08:00:00Z)`, HELP);
     return d.toISOString();
   };
-  if (!existsSync(path)) {
-    process.stderr.write(`airlock audit export: no journal at ${path}\n`);
+  if (typeof source === 'string' && !existsSync(source)) {
+    process.stderr.write(`airlock audit export: no journal at ${source}\n`);
     return 1;
   }
   const filter = {
@@ -77,9 +79,14 @@ async function exportCommand(path: string, v: { person?: string | undefined; con
   };
   const out = v.out ? createWriteStream(v.out, { flags: 'w', mode: 0o600 }) : process.stdout;
   let n = 0;
-  for await (const r of exportJournal(path, filter)) {
-    if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
-    n++;
+  const shared = typeof source === 'string' ? undefined : await openSharedRecords(source);
+  try {
+    for await (const r of shared ? filterRecords(shared.records, filter) : exportJournal(source as string, filter)) {
+      if (!out.write(`${JSON.stringify(r)}\n`)) await once(out, 'drain');
+      n++;
+    }
+  } finally {
+    await shared?.close();
   }
   if (v.out) await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? reject(e) : resolve())));
   process.stderr.write(`airlock audit export: ${n} record(s)\n`);

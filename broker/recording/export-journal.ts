@@ -24,18 +24,27 @@ interface SessionFacts {
 
 type Rec = Record<string, unknown> & { sessionId?: string; type?: string; at?: string };
 
-/** The matching records, in journal order; a torn line (from a crash) is skipped. */
+/** The matching records of the journal file, in journal order; a torn line (from a crash) is skipped. */
 export async function* exportJournal(path: string, f: ExportFilter): AsyncIterable<Rec> {
-  const sessions = new Map<string, SessionFacts>();
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  yield* filterRecords(parsedLines(createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })), f);
+}
+
+async function* parsedLines(lines: AsyncIterable<string>): AsyncIterable<Rec> {
   for await (const line of lines) {
     if (!line) continue;
-    let r: Rec;
     try {
-      r = JSON.parse(line) as Rec;
+      yield JSON.parse(line) as Rec;
     } catch {
-      continue;
+      // torn
     }
+  }
+}
+
+/** The matching records of any record source (a shared store's copy, oldest first). */
+export async function* filterRecords(records: AsyncIterable<object>, f: ExportFilter): AsyncIterable<Rec> {
+  const sessions = new Map<string, SessionFacts>();
+  for await (const rec of records) {
+    const r = rec as Rec;
     if (r.type === 'session.start' && typeof r.sessionId === 'string') {
       sessions.set(r.sessionId, { subject: r.subject as string, email: r.email as string | undefined, connection: r.connection as string });
     }

@@ -122,6 +122,11 @@ describe('two brokers on one PostgreSQL store', () => {
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/broker-a: \d+ records, chain intact/);
     expect(ok.stdout).toMatch(/broker-b: \d+ records, chain intact/);
+    // export reads every broker's records from the store, each with its broker's name.
+    const exported = await runProcess('node', ['bin/airlock.js', 'audit', 'export', '--config', a.configPath, '--person', 'bob@example.com'], { env: a.env });
+    expect(exported.status, exported.stderr).toBe(0);
+    const brokers = new Set(exported.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { broker: string }).broker));
+    expect([...brokers]).toEqual(['broker-b']);
     await admin.query(`UPDATE ${schema}.records SET line = replace(line, 'WHERE id = 1', 'WHERE id = 2') WHERE broker = 'broker-a' AND type = 'statement'`);
     const bad = await verify();
     expect(bad.status).toBe(1);

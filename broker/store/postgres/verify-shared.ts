@@ -1,9 +1,9 @@
-/** `airlock audit verify` on a shared store: each broker's chain, from the copy in PostgreSQL. */
+/** `airlock audit verify` and `export` on a shared store: each broker's chain, from the copy in PostgreSQL. */
 import pg from 'pg';
 import type { StoreConfig } from '../../config/types.js';
 import { verifyLines, type VerifyResult } from '../../recording/verify-journal.js';
 import { quoteIdent } from './migrations.js';
-import { sharedChainLines } from './pg-records.js';
+import { readSharedRecords, sharedChainLines } from './pg-records.js';
 
 export async function verifySharedStore(cfg: StoreConfig): Promise<VerifyResult[]> {
   const pool = new pg.Pool({ connectionString: cfg.url?.reveal(), max: 1 });
@@ -17,4 +17,10 @@ export async function verifySharedStore(cfg: StoreConfig): Promise<VerifyResult[
   } finally {
     await pool.end();
   }
+}
+
+/** Every broker's records, oldest first, for `audit export`. */
+export async function openSharedRecords(cfg: StoreConfig): Promise<{ records: AsyncIterable<object>; close(): Promise<void> }> {
+  const pool = new pg.Pool({ connectionString: cfg.url?.reveal(), max: 1 });
+  return { records: readSharedRecords(pool, `${quoteIdent(cfg.schema)}.records`), close: () => pool.end() };
 }
