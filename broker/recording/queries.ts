@@ -197,7 +197,7 @@ export async function sessionDetail(store: RecordStore, id: string, options: Det
   let windowStart = from > 1 ? Infinity : 0;
   let windowEnd = Infinity;
 
-  for await (const r of store.readAll()) {
+  for await (const r of store.readSession?.(id) ?? store.readAll()) {
     if (r.sessionId !== id) continue;
     if (r.type === 'session.start') {
       session = infoOf(r);

@@ -16,5 +16,7 @@ export interface RecordStore {
   flush(): void;
   /** Every record, oldest first. */
   readAll(): AsyncIterable<AuditRecord>;
+  /** One session's records, oldest first, where the store can find them without reading everything. */
+  readSession?(sessionId: string): AsyncIterable<AuditRecord>;
   close(): Promise<void>;
 }

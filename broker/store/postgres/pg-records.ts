@@ -192,6 +192,14 @@ export class SharedRecordStore implements RecordStore {
     yield* readSharedRecords(this.pool, this.table);
   }
 
+  /** By the session index: the replay page of one session does not read every record. */
+  async *readSession(sessionId: string): AsyncIterable<AuditRecord> {
+    this.journal.flush();
+    await this.shipper.drain();
+    const { rows } = await this.pool.query<{ broker: string; line: string }>(`SELECT broker, line FROM ${this.table} WHERE session_id = $1 ORDER BY at, broker, seq`, [sessionId]);
+    for (const r of rows) yield { ...(JSON.parse(r.line) as AuditRecord), broker: r.broker };
+  }
+
   async close(): Promise<void> {
     await this.journal.close();
     await this.shipper.close();
