@@ -6,7 +6,7 @@ export default defineConfig({
   // (test/support/vscode-fake.ts); the real one is exercised in an editor.
   resolve: { alias: { vscode: fileURLToPath(new URL('test/support/vscode-fake.ts', import.meta.url)) } },
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/editor/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,

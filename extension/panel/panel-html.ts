@@ -31,32 +31,48 @@ export function newNonce(): string {
 
 const NONCE = /^[A-Za-z0-9_-]{16,}$/;
 
+/**
+ * `webview.cspSource` is a list of sources, not one: VS Code 1.139 gives
+ * `'self' https://*.vscode-cdn.net` (plus the extension's own origin when it is served over
+ * http(s)). Each must be a scheme or host source, or the `'self'` keyword; anything that could
+ * end the directive or add a weaker keyword (`;`, `,`, other quotes) is refused.
+ *
+ * @see https://www.w3.org/TR/CSP3/#grammardef-serialized-source-list
+ */
+function cspSources(cspSource: string): string[] {
+  const sources = cspSource.trim().split(/\s+/).filter(Boolean);
+  const ok = sources.length > 0 && sources.every((s) => s === "'self'" || /^[^;,'"]+$/.test(s));
+  if (!ok) throw new Error('panelHtml: cspSource is not a list of CSP sources');
+  return sources;
+}
+
 function escapeAttr(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** The CSP for the panel; exported for tests. */
 export function panelCsp(cspSource: string, nonce: string): string {
+  const sources = cspSources(cspSource).join(' ');
   return [
     "default-src 'none'",
-    `img-src ${cspSource} data:`,
-    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `img-src ${sources} data:`,
+    `style-src ${sources} 'nonce-${nonce}'`,
     `script-src 'nonce-${nonce}'`,
-    `font-src ${cspSource}`,
+    `font-src ${sources}`,
   ].join('; ');
 }
 
 export function panelHtml(options: PanelHtmlOptions): string {
   const { scriptUri, styleUri, cspSource, nonce } = options;
   if (!NONCE.test(nonce)) throw new Error('panelHtml: the nonce must be base64url from newNonce()');
-  if (/[;,'"\s]/.test(cspSource.trim()) || cspSource.trim() === '') throw new Error('panelHtml: cspSource is not a single CSP source');
+  const csp = panelCsp(cspSource, nonce);
   const title = escapeAttr(options.title ?? 'Airlock');
   const style = styleUri ? `\n    <link rel="stylesheet" href="${escapeAttr(styleUri)}">` : '';
   return `<!DOCTYPE html>
 <html lang="en">
   <head>
     <meta charset="UTF-8">
-    <meta http-equiv="Content-Security-Policy" content="${escapeAttr(panelCsp(cspSource.trim(), nonce))}">
+    <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
     <meta name="viewport" content="width=device-width, initial-scale=1.0">
     <title>${title}</title>${style}
   </head>

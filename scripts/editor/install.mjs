@@ -18,7 +18,7 @@ import { editorPaths, NODE_VERSION, CODE_SERVER_VERSION } from './paths.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const paths = editorPaths(ROOT);
 const force = process.argv.includes('--force');
-const stamp = join(paths.base, 'installed.json');
+const stamp = paths.stamp;
 const wanted = { node: NODE_VERSION, codeServer: CODE_SERVER_VERSION };
 const started = Date.now();
 

@@ -17,6 +17,8 @@ export function editorPaths(root) {
   const codeServerHome = join(codeServerPrefix, 'node_modules', 'code-server');
   return {
     base,
+    /** Written last by install.mjs: its absence means no install, or a broken one. */
+    stamp: join(base, 'installed.json'),
     nodePrefix,
     nodeHome,
     nodeBin: join(nodeHome, 'bin'),

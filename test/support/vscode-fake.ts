@@ -41,7 +41,8 @@ export const ViewColumn = { Active: -1, Beside: -2, One: 1 } as const;
 export class FakeWebview {
   html = '';
   readonly posted: unknown[] = [];
-  readonly cspSource = 'vscode-resource:';
+  /** What VS Code 1.139 really gives: a list of sources, not one. */
+  readonly cspSource = "'self' https://*.vscode-cdn.net";
   private readonly received = new EventEmitter<unknown>();
   readonly onDidReceiveMessage = this.received.event;
   postMessage(m: unknown): Promise<boolean> {
