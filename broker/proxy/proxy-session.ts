@@ -45,6 +45,9 @@ import { ResultMasking, type MaskedResult } from './result-masking.js';
 import type { SessionMasking } from '../masking/session-masking.js';
 import { LineageError, type StatementOutput } from '../masking/lineage/types.js';
 
+/** The end reason of a session the client closed properly (Terminate). */
+const CLIENT_ENDED = 'client ended the session';
+
 export interface ProxySessionOptions {
   /** The client: a TCP or TLS socket, or the WebSocket stream of a tunnel. */
   readonly client: Duplex;
@@ -85,6 +88,8 @@ export class ProxySession implements FrameSink, Releasable {
   private decoding: TextDecoding;
   private closed = false;
   private terminating = false;
+  /** The client sent Terminate: whichever socket closes first, the client ended the session. */
+  private clientTerminated = false;
   /** Messages pipelined behind a statement that can change how text is read wait here. */
   private readonly barrier = new ReadingBarrier();
   /** Corks on the upstream socket not yet released, and whether a release is queued. */
@@ -149,11 +154,11 @@ export class ProxySession implements FrameSink, Releasable {
     this.client.on('data', (chunk: Buffer) => this.onClientData(chunk));
     this.client.on('drain', () => this.upstream.resume());
     this.upstream.on('drain', () => this.client.resume());
-    this.client.on('end', () => this.close('client disconnected'));
-    this.client.on('close', () => this.close('client disconnected'));
+    this.client.on('end', () => this.close(this.clientTerminated ? CLIENT_ENDED : 'client disconnected'));
+    this.client.on('close', () => this.close(this.clientTerminated ? CLIENT_ENDED : 'client disconnected'));
     this.client.on('error', (e) => this.close(`client socket error: ${e.message}`));
-    this.upstream.on('end', () => this.close('database closed the connection'));
-    this.upstream.on('close', () => this.close('database closed the connection'));
+    this.upstream.on('end', () => this.close(this.clientTerminated ? CLIENT_ENDED : 'database closed the connection'));
+    this.upstream.on('close', () => this.close(this.clientTerminated ? CLIENT_ENDED : 'database closed the connection'));
     this.upstream.on('error', (e) => this.close(`database socket error: ${e.message}`));
     this.relay.start();
   }
@@ -343,9 +348,10 @@ export class ProxySession implements FrameSink, Releasable {
         return this.forward(frame);
       case FrontendCode.Terminate:
         // Answers to what came before Terminate still flow back; the database closes after it.
+        this.clientTerminated = true;
         this.forward(frame);
         this.client.pause();
-        setTimeout(() => this.close('client terminated the session'), 5000).unref();
+        setTimeout(() => this.close(CLIENT_ENDED), 5000).unref();
         return;
       case FrontendCode.FunctionCall:
         // The fastpath interface calls a function by OID, out of sight of the analyser.

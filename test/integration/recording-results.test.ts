@@ -94,6 +94,17 @@ describe('results in the record', () => {
   });
 });
 
+describe('session ends in the record', () => {
+  it('says the client ended a session it closed properly (Terminate), not the database', async () => {
+    const c = await b.client('bob', ['dba']);
+    await c.query('SELECT 1 /* t7 */');
+    const id = (await endOf('/* t7 */')).sessionId;
+    await c.end();
+    for (let i = 0; i < 50 && !b.store.records.some((r) => r.type === 'session.end' && r.sessionId === id); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(b.store.records.find((r) => r.type === 'session.end' && r.sessionId === id)).toMatchObject({ reason: 'client ended the session' });
+  });
+});
+
 describe('results kept off', () => {
   it('keeps row counts and timings but no rows with resultRows: 0', async () => {
     await using off = await startTestBroker({ recording: 'resultRows: 0' });
