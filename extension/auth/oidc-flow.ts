@@ -35,6 +35,14 @@ export interface OidcSettings {
 export interface InteractiveOptions {
   /** Opens the authorization URL in the user's browser; false when it could not. */
   readonly openExternal: (url: string) => Promise<boolean>;
+  /**
+   * Where the browser can reach the loopback listener, when that is not where it listens: on a
+   * remote host (SSH, containers) the editor forwards the port to the user's machine
+   * (`vscode.env.asExternalUri`). Used only when the answer is itself a loopback URL with the same
+   * path (RFC 8252 §7.3 allows any port); anything else — a web editor's proxy URL, say — would be
+   * refused by the identity provider, so the listener's own address is kept.
+   */
+  readonly externalRedirect?: ((loopbackUri: string) => Promise<string>) | undefined;
   /** How long to wait for the browser to come back. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal | undefined;
@@ -46,6 +54,22 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** When the issuer sends no `expires_in` and the token is opaque: assume a short life. */
 const DEFAULT_LIFETIME_MS = 5 * 60_000;
 const AUTH_DENIED_PREFIX = 'The identity provider refused the sign-in: ';
+
+/** The redirect URI to register: the forwarded one when it is a loopback URL with the same path. */
+export async function chooseRedirect(loopbackUri: string, external: InteractiveOptions['externalRedirect']): Promise<string> {
+  if (!external) return loopbackUri;
+  let mapped: URL;
+  try {
+    mapped = new URL(await external(loopbackUri));
+  } catch {
+    return loopbackUri;
+  }
+  const own = new URL(loopbackUri);
+  if (mapped.protocol !== 'http:' || !LOOPBACK_HOSTS.has(mapped.hostname) || mapped.pathname !== own.pathname || mapped.search !== '' || mapped.hash !== '') return loopbackUri;
+  // RFC 8252 §7.3/§8.3: providers let the port vary for the IP literal, not for "localhost".
+  if (mapped.hostname === 'localhost') mapped.hostname = '127.0.0.1';
+  return mapped.href;
+}
 
 /** Signs in once: discovery, browser, loopback callback, code exchange. */
 export function signIn(opts: SignInOptions): Promise<TokenSet> {
@@ -66,8 +90,9 @@ export class OidcFlow {
     const nonce = client.randomNonce();
     const loopback = await startLoopback({ timeoutMs: opts.timeoutMs, signal: opts.signal, expectedState: state });
     try {
+      const redirectUri = await chooseRedirect(loopback.redirectUri, opts.externalRedirect);
       const params: Record<string, string> = {
-        redirect_uri: loopback.redirectUri,
+        redirect_uri: redirectUri,
         scope: this.settings.scopes,
         code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
         code_challenge_method: 'S256',
@@ -83,7 +108,10 @@ export class OidcFlow {
       });
       if (!opened) throw new AuthError('AUTH_BROWSER_FAILED');
       const callback = await loopback.result;
-      return await this.exchange(config, callback, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
+      // The token request names the redirect URI the authorization request used (RFC 6749 §4.1.3).
+      const answered = new URL(redirectUri);
+      answered.search = callback.search;
+      return await this.exchange(config, answered, { pkceCodeVerifier: codeVerifier, expectedState: state, expectedNonce: nonce });
     } finally {
       await loopback.close();
     }

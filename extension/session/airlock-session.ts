@@ -56,6 +56,8 @@ export class AirlockSession implements vscode.Disposable {
         cancel.onCancellationRequested(() => abort.abort());
         return flow.signIn({
           openExternal: (url) => Promise.resolve(vscode.env.openExternal(vscode.Uri.parse(url))),
+          // On a remote host the editor forwards the listener's port to the user's machine.
+          externalRedirect: (uri) => Promise.resolve(vscode.env.asExternalUri(vscode.Uri.parse(uri))).then((u) => u.toString(true)),
           timeoutMs: cfg.signInTimeoutSeconds * 1000,
           signal: abort.signal,
         });

@@ -128,7 +128,7 @@ describe.skipIf(missing !== undefined)('the extension in a real VS Code (code-se
     });
   });
 
-  it('installs the packaged .vsix, which activates', { timeout: 60_000 }, async () => {
+  it('installs the packaged .vsix, which activates', { timeout: 120_000 }, async () => {
     const installed = await installExtension(dirs, VSIX);
     expect(installed).toMatch(/Extension 'airlock-0\.1\.0\.vsix' was successfully installed/);
     expect(readdirSync(dirs.extensions)).toContain('airlock.airlock-0.1.0');
@@ -154,7 +154,7 @@ describe.skipIf(missing !== undefined)('the extension in a real VS Code (code-se
     await page.locator('.statusbar-item', { hasText: 'Airlock: sign in' }).waitFor({ timeout: 30_000 });
   });
 
-  it("signs in at the broker's development identity provider, in a browser tab the extension opens", { timeout: 60_000 }, async () => {
+  it("signs in at the broker's development identity provider, in a browser tab the extension opens", { timeout: 120_000 }, async () => {
     const popup = context.waitForEvent('page', { timeout: 20_000 });
     await runCommand(page, 'Airlock: Sign In');
     const idp = await popup;
@@ -171,7 +171,7 @@ describe.skipIf(missing !== undefined)('the extension in a real VS Code (code-se
     await until(() => frameText(page, '#app'), (t) => t?.includes('signed in as alice') ?? false, 'the panel to show alice');
   });
 
-  it('connects (the local forwarder starts), and a new terminal gets the environment for it', { timeout: 60_000 }, async () => {
+  it('connects (the local forwarder starts), and a new terminal gets the environment for it', { timeout: 120_000 }, async () => {
     await runCommand(page, 'Airlock: Connect');
     await pick(page, 'testdb');
     const opened = await notification(page, /testdb is open on 127\.0\.0\.1:\d+/, { dismiss: true });
@@ -200,7 +200,7 @@ describe.skipIf(missing !== undefined)('the extension in a real VS Code (code-se
     });
   });
 
-  it('runs psql typed in that terminal through the broker; the panel shows the blocked and the held statement', { timeout: 60_000 }, async () => {
+  it('runs psql typed in that terminal through the broker; the panel shows the blocked and the held statement', { timeout: 120_000 }, async () => {
     await typeInTerminal(page, `psql -X -c "SELECT '${MARK}' AS probe, count(*) AS items FROM items" 2>&1 | tee select.txt`);
     expect(await fileText(out('select'), (t) => /\(1 row\)/.test(t), 'psql to answer the SELECT')).toMatch(/editor-e2e \|\s+100/);
     await typeInTerminal(page, `psql -X -c "DROP TABLE audit_me" 2>&1 | tee blocked.txt`);

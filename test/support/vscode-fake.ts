@@ -88,4 +88,8 @@ export const env = {
     created.opened.push(u.toString());
     return Promise.resolve(true);
   },
+  /** A local editor: nothing to forward. */
+  asExternalUri(u: Uri): Promise<Uri> {
+    return Promise.resolve(u);
+  },
 };

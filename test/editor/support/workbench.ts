@@ -35,7 +35,7 @@ function quickPickRow(page: Page, label: string): Locator {
  * Runs a command by its palette title ("Airlock: Connect"). The first workbench load may not
  * list a contributed command yet, so the palette is reopened until the command shows up.
  */
-export async function runCommand(page: Page, title: string, timeoutMs = 20_000): Promise<void> {
+export async function runCommand(page: Page, title: string, timeoutMs = 40_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const input = page.locator('.quick-input-widget input.input');
   for (;;) {
@@ -52,9 +52,10 @@ export async function runCommand(page: Page, title: string, timeoutMs = 20_000):
     try {
       // Short timeouts and another round: the palette can close under us (focus moving to a
       // new editor, terminal or toast).
-      await input.fill(`>${title}`, { timeout: 2_000 });
-      await row.waitFor({ state: 'visible', timeout: 2_000 });
-      await row.click({ timeout: 2_000 });
+      // (5 s each: CI runs this beside other test files on two cores.)
+      await input.fill(`>${title}`, { timeout: 5_000 });
+      await row.waitFor({ state: 'visible', timeout: 5_000 });
+      await row.click({ timeout: 5_000 });
       return;
     } catch (e) {
       if (Date.now() > deadline) throw new Error(`command "${title}" could not be run from the command palette`, { cause: e });
@@ -75,10 +76,10 @@ function paletteOpen(page: Page): Promise<boolean> {
 }
 
 /** Picks `label` in the open quick pick. */
-export async function pick(page: Page, label: string, timeoutMs = 15_000): Promise<void> {
+export async function pick(page: Page, label: string, timeoutMs = 30_000): Promise<void> {
   const row = quickPickRow(page, label);
   await row.waitFor({ state: 'visible', timeout: timeoutMs });
-  await row.click();
+  await row.click({ timeout: timeoutMs });
 }
 
 /**

@@ -6,10 +6,11 @@
  * state mismatch, timeout, abort and a failing browser are refused with coded errors; refresh
  * goes through the real token endpoint and the TokenStore shares one refresh between callers.
  */
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourceIndicatorFor } from '../../../../broker/identity/dev-provider-config.js';
 import { isAuthError } from '../../../../extension/auth/auth-error.js';
-import { OidcFlow, signIn, type OidcSettings, type TokenSet } from '../../../../extension/auth/oidc-flow.js';
+import { chooseRedirect, OidcFlow, signIn, type OidcSettings, type TokenSet } from '../../../../extension/auth/oidc-flow.js';
 import { TokenStore, type SecretStorageLike } from '../../../../extension/auth/token-store.js';
 import { startTestBroker, type TestBroker } from '../../../support/broker-harness.js';
 import { followAuthorization } from '../../../support/dev-idp.js';
@@ -52,6 +53,56 @@ class MemorySecrets implements SecretStorageLike {
     this.data.delete(key);
   }
 }
+
+describe('the redirect on a remote host', () => {
+  it('takes a forwarded loopback URL with the same path, and keeps the listener\'s own otherwise', async () => {
+    const own = 'http://127.0.0.1:41000/callback';
+    expect(await chooseRedirect(own, undefined)).toBe(own);
+    // "localhost" is written as the IP literal, whose port providers let vary (RFC 8252 §7.3).
+    expect(await chooseRedirect(own, async () => 'http://localhost:53123/callback')).toBe('http://127.0.0.1:53123/callback');
+    expect(await chooseRedirect(own, async () => 'http://[::1]:53123/callback')).toBe('http://[::1]:53123/callback');
+    // A web editor's proxy, another host, https, another path, a query: the provider would refuse them.
+    for (const other of ['https://editor.example.com/proxy/41000/callback', 'http://10.0.0.5:41000/callback', 'https://localhost:41000/callback', 'http://127.0.0.1:8080/proxy/41000/callback', 'http://localhost:53123/callback?x=1', 'not a url']) {
+      expect(await chooseRedirect(own, async () => other)).toBe(own);
+    }
+    expect(await chooseRedirect(own, async () => Promise.reject(new Error('no forwarding')))).toBe(own);
+  });
+
+  it('signs in through a forwarded port: the browser and the token request use the forwarded URL', async () => {
+    // The editor's port forwarding, played by a TCP relay to the listener's real port.
+    let target = 0;
+    const relay = createServer((c) => {
+      const up = connect(target, '127.0.0.1');
+      c.pipe(up).pipe(c);
+      c.on('error', () => up.destroy());
+      up.on('error', () => c.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const relayPort = (relay.address() as AddressInfo).port;
+    const seen: string[] = [];
+    const externalRedirect = async (uri: string): Promise<string> => {
+      const u = new URL(uri);
+      target = Number(u.port);
+      u.hostname = 'localhost';
+      u.port = String(relayPort);
+      return u.href;
+    };
+    const { openExternal, visits } = browser('alice');
+    const tokens = await signIn({
+      ...settings,
+      openExternal: (url) => {
+        seen.push(new URL(url).searchParams.get('redirect_uri')!);
+        return openExternal(url);
+      },
+      externalRedirect,
+      timeoutMs: 10_000,
+    });
+    relay.close();
+    expect(seen).toEqual([`http://127.0.0.1:${relayPort}/callback`]);
+    expect((await visits[0]!).status).toBe(200);
+    expect((await b.broker.verifier.verify(tokens.accessToken)).subject).toBe('alice');
+  });
+});
 
 describe('signIn against the development provider', () => {
   it('completes the flow; the access token verifies with the broker and names the user', async () => {
