@@ -2,9 +2,11 @@
  * The steady state of one client session: client → broker → database and back.
  *
  * Client messages are framed (never trusted whole until parsed), statements go through the
- * gate (analysis + policy), are recorded before they are forwarded, and refused ones are
- * replaced by a poison (see blocked-statements.ts). Database messages are relayed as they come,
- * with only the few inspections the broker needs.
+ * gate (analysis + policy, statement-admission.ts), are recorded before they are forwarded
+ * (corked-upstream.ts), and refused ones are replaced by a poison (statement-refusal.ts). The
+ * session dispatches each message: simple queries here, the extended protocol in
+ * extended-messages.ts, statements waiting for approval in session-holds.ts. Database messages
+ * are relayed as they come, with only the few inspections the broker needs (upstream-relay.ts).
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html
  */
 import { Socket } from 'node:net';
@@ -18,32 +20,30 @@ import {
   decodingFor,
   FrameReader,
   FrontendCode,
-  parseBind,
-  readBindTarget,
-  parseClose,
-  parseExecute,
-  parseParse,
   parseQuery,
   ProtocolError,
   type FrameSink,
-  type NoticeFields,
   type TextDecoding,
 } from '../protocol/postgres/index.js';
 import type { SessionRecorder } from '../recording/session-recorder.js';
 import { BlockedStatements } from './blocked-statements.js';
 import { CoalescingWriter } from './coalescing-writer.js';
-import { CURSOR_PORTAL, decisionError, errorFields, PIPELINED_AFTER_SETTING } from './refusal-errors.js';
+import { CorkedUpstream } from './corked-upstream.js';
+import { errorFields } from './refusal-errors.js';
 import { ExecutionTracker } from './execution-tracker.js';
-import { ExtendedQueryState, type PreparedStatement } from './extended-query-state.js';
+import { ExtendedMessages } from './extended-messages.js';
+import { ExtendedQueryState } from './extended-query-state.js';
 import { ReadingBarrier, STREAM_PIECE } from './reading-barrier.js';
-import type { Releasable, ReleaseBatch } from './release-batch.js';
+import type { ReleaseBatch } from './release-batch.js';
 import { UpstreamRelay } from './upstream-relay.js';
-import type { GateResult, StatementGate } from './statement-gate.js';
+import type { StatementGate } from './statement-gate.js';
 import type { HoldContext } from './approval-hold.js';
 import { SessionHolds } from './session-holds.js';
 import { ResultMasking, type MaskedResult } from './result-masking.js';
 import type { SessionMasking } from '../masking/session-masking.js';
-import { LineageError, type StatementOutput } from '../masking/lineage/types.js';
+import { StatementAdmission } from './statement-admission.js';
+import { StatementRefusal } from './statement-refusal.js';
+import { SyncPosition } from './sync-position.js';
 
 /** The end reason of a session the client closed properly (Terminate). */
 const CLIENT_ENDED = 'client ended the session';
@@ -72,7 +72,7 @@ export interface ProxySessionOptions {
 /** Messages queued behind a reading-rule change before the client socket is paused. */
 const MAX_HELD_MESSAGES = 1000;
 
-export class ProxySession implements FrameSink, Releasable {
+export class ProxySession implements FrameSink {
   private readonly client: Duplex;
   private readonly upstream: Socket;
   private readonly reader: FrameReader;
@@ -81,10 +81,8 @@ export class ProxySession implements FrameSink, Releasable {
   private readonly relay: UpstreamRelay;
   /** Protocol-level prepared statements and portals (extended query protocol). */
   private readonly extended = new ExtendedQueryState();
-  /** After a refused Parse, client messages are dropped until Sync, as the server would. */
-  private skipUntilSync = false;
-  /** Sync units sent to the database (each answered by one ReadyForQuery). */
-  private unitsSent = 0;
+  /** Sync units sent, an extended batch open upstream, messages skipped until Sync. */
+  private readonly position = new SyncPosition();
   private decoding: TextDecoding;
   private closed = false;
   private terminating = false;
@@ -92,17 +90,15 @@ export class ProxySession implements FrameSink, Releasable {
   private clientTerminated = false;
   /** Messages pipelined behind a statement that can change how text is read wait here. */
   private readonly barrier = new ReadingBarrier();
-  /** Corks on the upstream socket not yet released, and whether a release is queued. */
-  private corks = 0;
-  private releaseQueued = false;
+  private readonly toUpstream: CoalescingWriter;
+  /** Keeps what a turn forwarded in the upstream socket until its records are written. */
+  private readonly turns: CorkedUpstream;
+  private readonly refusal: StatementRefusal;
+  private readonly admission: StatementAdmission;
+  private readonly extendedMessages: ExtendedMessages;
   /** Statements waiting for approval, and every client message after them (in order). */
   private readonly holds: SessionHolds;
   private readonly masking: ResultMasking | undefined;
-  /** Extended messages were forwarded since the last Sync (a batch is open upstream). */
-  private forwardedSinceSync = false;
-  private readonly toUpstream = new CoalescingWriter((buf) => {
-    if (!this.upstream.write(buf)) this.client.pause();
-  });
 
   constructor(private readonly opts: ProxySessionOptions) {
     this.client = opts.client;
@@ -112,6 +108,10 @@ export class ProxySession implements FrameSink, Releasable {
       maxMessageBytes: opts.maxMessageBytes,
       streamable: (c) => c === FrontendCode.CopyData,
     });
+    this.toUpstream = new CoalescingWriter((buf) => {
+      if (!this.upstream.write(buf)) this.client.pause();
+    });
+    this.turns = new CorkedUpstream(this.upstream, this.toUpstream, opts.release, (error) => this.recordingFailed(error));
     this.tracker = new ExecutionTracker(opts.recorder, () => this.decoding);
     this.masking = opts.masking
       ? new ResultMasking(opts.masking, () => this.decoding, (r) => {
@@ -127,6 +127,8 @@ export class ProxySession implements FrameSink, Releasable {
       session: this,
       masking: this.masking,
     });
+    this.refusal = new StatementRefusal(opts.recorder, this.blocked, this.toUpstream, this.position, opts.onRefused);
+    this.admission = new StatementAdmission(opts.gate, !!opts.approvals, this.barrier, this.extended, this.masking, this.refusal);
     this.holds = new SessionHolds({
       client: this.client,
       upstream: this.upstream,
@@ -138,15 +140,29 @@ export class ProxySession implements FrameSink, Releasable {
       approvals: opts.approvals,
       closed: () => this.closed,
       decoding: () => this.decoding,
-      unitsSent: () => this.unitsSent,
-      midBatch: () => this.forwardedSinceSync,
+      unitsSent: () => this.position.unitsSent,
+      midBatch: () => this.position.forwardedSinceSync,
       dispatch: (code, frame) => this.dispatch(code, frame),
       message: (code, frame) => this.message(code, frame),
       streamPiece: (frame) => this.streamPiece(frame),
-      refuse: (fields, protocol, sql, kinds, decision) => this.refuse(fields, protocol, sql, kinds, decision),
+      refuse: (fields, protocol, sql, kinds, decision) => this.refusal.refuse(fields, protocol, sql, kinds, decision),
       corkedTurn: (work) => this.corkedTurn(work),
       fatal: (error, reason) => this.fatal(error, reason),
       close: (reason) => this.close(reason),
+    });
+    this.extendedMessages = new ExtendedMessages({
+      position: this.position,
+      extended: this.extended,
+      admission: this.admission,
+      refusal: this.refusal,
+      holds: this.holds,
+      gate: opts.gate,
+      recorder: opts.recorder,
+      tracker: this.tracker,
+      barrier: this.barrier,
+      masking: this.masking,
+      toUpstream: this.toUpstream,
+      decoding: () => this.decoding,
     });
   }
 
@@ -229,37 +245,31 @@ export class ProxySession implements FrameSink, Releasable {
 
   /**
    * Messages forwarded while handling a chunk stay corked in the upstream socket until the
-   * records of their statements are written (see release-batch.ts): record before forward.
+   * records of their statements are written (see corked-upstream.ts): record before forward.
+   * The same steps as `corkedTurn`, without a closure per chunk.
    */
   private onClientData(chunk: Buffer): void {
-    this.corkedTurn(() => this.reader.feed(chunk, this));
+    this.turns.begin();
+    try {
+      this.reader.feed(chunk, this);
+    } catch (e) {
+      this.onClientError(e);
+    }
+    this.turns.end();
   }
 
+  /** Client work outside a chunk (replays after a wait), forwarded under the same rule. */
   private corkedTurn(work: () => void): void {
-    this.upstream.cork();
-    this.corks++;
+    this.turns.begin();
     try {
       work();
     } catch (e) {
       this.onClientError(e);
     }
-    this.toUpstream.flush();
-    if (!this.releaseQueued) {
-      this.releaseQueued = true;
-      this.opts.release.defer(this);
-    }
+    this.turns.end();
   }
 
-  release(): void {
-    this.releaseQueued = false;
-    while (this.corks > 0) {
-      this.corks--;
-      this.upstream.uncork();
-    }
-  }
-
-  failClosed(error: unknown): void {
-    this.releaseQueued = false;
+  private recordingFailed(error: unknown): void {
     this.opts.log.error('recording failed; session ended before forwarding', { error: (error as Error)?.message });
     // Destroying the corked socket drops what was forwarded: nothing recorded, nothing sent.
     this.upstream.destroy();
@@ -273,10 +283,6 @@ export class ProxySession implements FrameSink, Releasable {
     }
     this.opts.log.error('unexpected error on the client path', { error: String(e) });
     this.fatal(new AirlockError('BRK_ERR_INTERNAL'), 'internal error');
-  }
-
-  private forward(frame: Buffer): void {
-    this.toUpstream.write(frame);
   }
 
   /** A client CancelRequest: withdraws a waiting approval (true), else it goes to the database. */
@@ -298,7 +304,7 @@ export class ProxySession implements FrameSink, Releasable {
   private streamPiece(chunk: Buffer): void {
     if (this.holds.active) this.holds.queue(STREAM_PIECE, Buffer.from(chunk));
     else if (this.barrier.active) this.hold(STREAM_PIECE, Buffer.from(chunk));
-    else this.forward(chunk);
+    else this.toUpstream.write(chunk);
   }
 
   message(code: number, frame: Buffer): void {
@@ -316,212 +322,62 @@ export class ProxySession implements FrameSink, Releasable {
   private dispatch(code: number, frame: Buffer): void {
     switch (code) {
       case STREAM_PIECE:
-        return this.forward(frame);
+        return this.toUpstream.write(frame);
       case FrontendCode.Query:
         return this.onQuery(frame);
       case FrontendCode.Parse:
-        return this.onParse(frame);
+        return this.extendedMessages.parse(frame);
       case FrontendCode.Bind:
-        return this.onBind(frame);
+        return this.extendedMessages.bind(frame);
       case FrontendCode.Execute:
-        return this.onExecute(frame);
+        return this.extendedMessages.execute(frame);
       case FrontendCode.Sync:
-        this.skipUntilSync = false;
-        this.forwardedSinceSync = false;
-        this.unitsSent++;
-        this.barrier.syncSent(this.unitsSent);
-        return this.forward(frame);
+        return this.extendedMessages.sync(frame);
       case FrontendCode.Close:
-        if (this.skipUntilSync) return;
-        this.onClose(frame);
-        this.forwardedSinceSync = true;
-        return this.forward(frame);
+        return this.extendedMessages.close(frame);
       case FrontendCode.Describe:
+        return this.extendedMessages.describe(frame);
       case FrontendCode.Flush:
-        if (this.skipUntilSync) return;
-        if (code === FrontendCode.Describe) this.masking?.describe(this.unitsSent + 1);
-        this.forwardedSinceSync = true;
-        return this.forward(frame);
+        return this.extendedMessages.flush(frame);
       case FrontendCode.CopyData:
       case FrontendCode.CopyDone:
       case FrontendCode.CopyFail:
-        return this.forward(frame);
+        return this.toUpstream.write(frame);
       case FrontendCode.Terminate:
         // Answers to what came before Terminate still flow back; the database closes after it.
         this.clientTerminated = true;
-        this.forward(frame);
+        this.toUpstream.write(frame);
         this.client.pause();
         setTimeout(() => this.close(CLIENT_ENDED), 5000).unref();
         return;
       case FrontendCode.FunctionCall:
         // The fastpath interface calls a function by OID, out of sight of the analyser.
-        return this.refuse(errorFields(new AirlockError('BRK_ERR_FUNCTION_CALL')), 'simple', '<fastpath function call>', []);
+        return this.refusal.refuse(errorFields(new AirlockError('BRK_ERR_FUNCTION_CALL')), 'simple', '<fastpath function call>', []);
       default:
         throw new ProtocolError('malformed', `unexpected message type ${code} after start-up`);
     }
   }
 
   private onQuery(frame: Buffer): void {
-    if (this.skipUntilSync) return;
-    const sql = this.readText('simple', () => parseQuery(frame, this.decoding));
-    if (sql === undefined) return;
-    const gate = this.admit('simple', sql);
+    const p = this.position;
+    if (p.skipUntilSync) return;
+    let sql: string;
+    try {
+      sql = parseQuery(frame, this.decoding);
+    } catch (e) {
+      return this.admission.undecodable(e, 'simple');
+    }
+    const gate = this.admission.admit('simple', sql);
     if (!gate) return;
     if (this.holds.mustHold(gate)) return this.holds.start(FrontendCode.Query, frame, { protocol: 'simple', sql, gate });
-    const outputs = this.maskingOutputs('simple', sql, gate.kinds);
+    const outputs = this.admission.maskingOutputs('simple', sql, gate.kinds);
     if (outputs === null) return;
     // Queued now, written before the corked query leaves (see release-batch.ts).
     const id = this.opts.recorder.statement('simple', sql, gate.kinds, this.holds.recordedDecision(gate));
-    this.unitsSent++;
-    if (outputs) this.masking!.query(this.unitsSent, outputs);
-    this.tracker.started(id, this.unitsSent, true);
-    this.forward(frame);
-    if (gate.changesReading) this.barrier.holdUntilUnit(this.unitsSent);
-  }
-
-  private onParse(frame: Buffer): void {
-    if (this.skipUntilSync) return;
-    const parsed = this.readText('extended', () => parseParse(frame, this.decoding));
-    if (parsed === undefined) return;
-    const gate = this.admit('extended', parsed.sql);
-    if (!gate) return;
-    if (this.holds.mustHold(gate)) return this.holds.start(FrontendCode.Parse, frame);
-    const outputs = this.maskingOutputs('extended', parsed.sql, gate.kinds);
-    if (outputs === null) return;
-    this.extended.parsed(parsed.name, parsed.sql, gate, parsed.paramTypes, outputs?.[0]);
-    this.forwardedSinceSync = true;
-    this.forward(frame);
-  }
-
-  /**
-   * For a masked identity: what each statement returns, or `null` after refusing a statement
-   * whose lineage cannot be established. `undefined` when the session is not masked.
-   */
-  private maskingOutputs(protocol: 'simple' | 'extended', sql: string, kinds: readonly string[]): StatementOutput[] | null | undefined {
-    const m = this.masking;
-    if (!m) return undefined;
-    try {
-      return m.masking.outputs(sql);
-    } catch (e) {
-      if (!(e instanceof LineageError)) throw e;
-      const explanation = `rule "airlock:masking-lineage" (block): ${e.message}`;
-      this.refuse(
-        { severity: 'ERROR', code: '42501', message: `Airlock cannot show this to a masked identity: ${e.message}`, hint: 'Select the columns you need directly from tables or views (built-in functions only), or ask for an exemption from masking.' },
-        protocol, sql, kinds, { action: 'block', rule: 'airlock:masking-lineage', explanation, hint: undefined, statementIndex: 0 },
-      );
-      return null;
-    }
-  }
-
-  /** Decodes a message's text; text invalid in the session's encoding is refused (undefined). */
-  private readText<T>(protocol: 'simple' | 'extended', read: () => T): T | undefined {
-    try {
-      return read();
-    } catch (e) {
-      if (!(e instanceof ProtocolError) || e.code !== 'encoding') throw e;
-      this.refuse({ severity: 'ERROR', code: e.sqlState, message: `Airlock refused the statement: ${e.message}`, hint: 'Send valid text in the session\'s client_encoding.' }, protocol, '<undecodable text>', ['unknown']);
-      return undefined;
-    }
-  }
-
-  /**
-   * Judges a statement text; refuses it (undefined) unless allowed. Text pipelined in the same
-   * extended batch behind a reading-rule change is refused unread (see reading-barrier.ts).
-   */
-  private admit(protocol: 'simple' | 'extended', sql: string): GateResult | undefined {
-    if (this.barrier.changedInBatch) {
-      this.refuse(decisionError(PIPELINED_AFTER_SETTING), protocol, sql, ['unknown'], PIPELINED_AFTER_SETTING);
-      return undefined;
-    }
-    const gate = this.opts.gate.check(sql);
-    if (gate.decision.action === 'block' || (gate.decision.action === 'approve' && !this.opts.approvals)) {
-      this.refuse(decisionError(gate.decision), protocol, sql, gate.kinds, gate.decision);
-      return undefined;
-    }
-    this.extended.forgetDeallocated(gate);
-    return gate;
-  }
-
-  private onBind(frame: Buffer): void {
-    if (this.skipUntilSync) return;
-    let b: { portal: string; statement: string };
-    let params: (Buffer | null)[] | number;
-    if (this.opts.recorder.recordParameters) {
-      const full = parseBind(frame, this.decoding);
-      b = full;
-      params = full.params.map((p) => (p ? Buffer.from(p) : null));
-    } else {
-      const target = readBindTarget(frame, this.decoding);
-      b = target;
-      params = target.paramCount;
-    }
-    let statement: PreparedStatement | undefined = this.extended.statement(b.statement);
-    if (!statement) {
-      // Not parsed in this session: a statement created by SQL PREPARE, judged by what it runs.
-      const gate = this.opts.gate.checkPrepared(b.statement);
-      const sql = `EXECUTE ${b.statement} -- bound by name through the extended protocol`;
-      if (gate.decision.action === 'block' || (gate.decision.action === 'approve' && !this.opts.approvals)) {
-        return this.refuse(decisionError(gate.decision), 'extended', sql, gate.kinds, gate.decision);
-      }
-      // For a masked identity: what the SQL-level PREPARE returns (undefined: masked as unknown).
-      const output = this.masking?.masking.state.prepared.get(b.statement);
-      statement = output ? { sql, gate, output } : { sql, gate };
-    }
-    if (this.holds.mustHold(statement.gate)) return this.holds.start(FrontendCode.Bind, frame);
-    this.extended.bound(b.portal, { statement, params });
-    this.forwardedSinceSync = true;
-    this.forward(frame);
-  }
-
-  private onExecute(frame: Buffer): void {
-    if (this.skipUntilSync) return;
-    const { portal } = parseExecute(frame);
-    const bound = this.extended.portal(portal);
-    if (!bound) {
-      // Not bound by Bind: a SQL cursor (its query was judged at DECLARE), or nothing (the
-      // database answers with its own error). Recorded either way.
-      const id = this.opts.recorder.statement('extended', `-- Execute of portal "${portal}" (a SQL cursor, or no such portal)`, ['cursor'], CURSOR_PORTAL);
-      this.tracker.started(id, this.unitsSent + 1, false);
-      this.masking?.execute(this.unitsSent + 1, this.masking.masking.state.cursors.get(portal));
-      this.forwardedSinceSync = true;
-      this.forward(frame);
-      return;
-    }
-    const stmt = bound.statement;
-    if (this.holds.mustHold(stmt.gate)) return this.holds.start(FrontendCode.Execute, frame);
-    if (stmt.gate.changesReading) this.barrier.changedInBatch = true;
-    const decision = this.holds.recordedDecision(stmt.gate);
-    const fragment = decision !== stmt.gate.decision
-      ? this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, decision)
-      : (stmt.fragment ??= this.opts.recorder.fragment('extended', stmt.sql, stmt.gate.kinds, stmt.gate.decision));
-    const id = this.opts.recorder.statementFromFragment(fragment, bound.params);
-    this.tracker.started(id, this.unitsSent + 1, false);
-    this.masking?.execute(this.unitsSent + 1, stmt.output);
-    this.forwardedSinceSync = true;
-    this.forward(frame);
-  }
-
-  private onClose(frame: Buffer): void {
-    const { target, name } = parseClose(frame);
-    this.extended.closed(target, name);
-  }
-
-  /** Records the refusal, then has the database fail in its place (blocked-statements.ts). */
-  private refuse(fields: NoticeFields, protocol: 'simple' | 'extended', sql: string, kinds: readonly string[], decision?: Decision): void {
-    const d = decision ?? { action: 'block', rule: 'airlock:protocol', explanation: fields.message, hint: fields.hint, statementIndex: 0 };
-    this.opts.recorder.statement(protocol, sql, kinds, d);
-    this.poison(fields, protocol);
-    this.opts.onRefused?.(sql, d);
-  }
-
-  private poison(fields: NoticeFields, protocol: 'simple' | 'extended'): void {
-    if (protocol === 'simple') {
-      this.unitsSent++;
-      this.forward(this.blocked.poisonQuery(this.unitsSent, fields));
-    } else {
-      this.forward(this.blocked.poisonParse(this.unitsSent + 1, fields));
-      this.skipUntilSync = true;
-      this.forwardedSinceSync = true;
-    }
+    p.unitsSent++;
+    if (outputs) this.masking!.query(p.unitsSent, outputs);
+    this.tracker.started(id, p.unitsSent, true);
+    this.toUpstream.write(frame);
+    if (gate.changesReading) this.barrier.holdUntilUnit(p.unitsSent);
   }
 }

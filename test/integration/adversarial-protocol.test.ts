@@ -73,10 +73,10 @@ describe('prepared statement namespaces', () => {
     expect(await rows('adv_ns2')).toBe(5);
   });
 
-  // FIXED (audit integrity; proxy-session.ts forgetDeallocated): same namespace, allowed texts. After DEALLOCATE ns3 (SQL) and
+  // FIXED (audit integrity; extended-query-state.ts forgetDeallocated): same namespace, allowed texts. After DEALLOCATE ns3 (SQL) and
   // PREPARE ns3 AS <another allowed statement>, a protocol Bind/Execute of ns3 runs the new
   // definition but the broker records (and judged) the original Parse text, because
-  // proxy-session.ts onBind looks in its own `statements` map first and the SQL-level
+  // extended-messages.ts bind looks in its own `statements` map first and the SQL-level
   // DEALLOCATE/PREPARE never touch that map (StatementGate.track only updates the gate's own
   // map). A DELETE is journalled as "SELECT 1".
   it('a protocol statement redefined by DEALLOCATE + PREPARE is recorded as what runs', async () => {
@@ -164,7 +164,7 @@ describe('prepared statement namespaces', () => {
   });
 
   // Cursors (SQL DECLARE) and protocol portals share one namespace too: a protocol Execute of a
-  // cursor name is forwarded unrecorded (proxy-session.ts onExecute: `if (!bound) forward`).
+  // cursor name is forwarded unrecorded (extended-messages.ts execute: `if (!bound) forward`).
   // The cursor's query was judged at DECLARE (SELECT only), so this is an audit gap, not a
   // bypass: the rows are fetched without a statement record.
   it('a protocol Execute of a SQL cursor is recorded', async () => {
@@ -256,8 +256,8 @@ describe('extended protocol batches', () => {
     expect((await admin.query('SELECT count(*)::int AS n FROM items')).rows[0].n).toBe(100);
   });
 
-  // FIXED (proxy-session.ts onParse keeps an existing name's text): the broker recorded a named statement's text when it *forwarded* the
-  // Parse (proxy-session.ts onParse: `this.statements.set(parsed.name, ...)`), not when the
+  // FIXED (extended-messages.ts parse keeps an existing name's text): the broker recorded a named statement's text when it *forwarded* the
+  // Parse (extended-messages.ts parse: `this.statements.set(parsed.name, ...)`), not when the
   // server accepts it. A second Parse under an existing name fails on the server ("prepared
   // statement already exists") but overwrites the broker's map, so a later Execute of the
   // first (DELETE) is recorded with the second text (SELECT).
