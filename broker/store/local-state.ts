@@ -19,6 +19,8 @@ class LocalTable<T extends StoredItem> implements StateTable<T> {
     private readonly queue: Serial,
   ) {}
 
+  // The document's lists are typed per key; this class is generic over the item, so the one list
+  // it owns is reached through a cast (the constructor pairs each key with its item type).
   private get list(): T[] {
     return this.db.data[this.key] as unknown as T[];
   }
