@@ -16,7 +16,8 @@ const HELP = `Usage: airlock audit verify [--dir DIR | --config FILE]
 The audit journal is DIR/${JOURNAL_FILE} (default: the demo's .airlock/demo/recordings).
 
 verify  checks the hash chain (with a --config whose store is postgres: every broker's chain in
-        the shared store): every record parses, sequence numbers have no gaps or
+        the shared store, and this broker's journal against the store's copy, which also finds a
+        journal whose newest records were cut off): every record parses, sequence numbers have no gaps or
         reordering, and each record's hash matches its bytes and the record before it, so an
         edited, deleted or moved record is found. Names the first record that fails. Torn
         records from a crash pass only where the broker accounted for them. Prints the head
@@ -55,7 +56,7 @@ export async function auditCommand(args: string[]): Promise<number> {
   const path = join(dir, JOURNAL_FILE);
   if (sub === 'export') return exportCommand(config?.store.type === 'postgres' ? config.store : path, values);
   for (const k of ['person', 'connection', 'since', 'until', 'out'] as const) if (values[k] !== undefined) throw new UsageError(`--${k} goes with "audit export"`, HELP);
-  const results = config?.store.type === 'postgres' ? await verifySharedStore(config.store) : [await verifyJournal(path)];
+  const results = config?.store.type === 'postgres' ? await verifySharedStore(config.store, path) : [await verifyJournal(path)];
   for (const r of results) (r.ok ? process.stdout : process.stderr).write(`${r.text}\n`);
   return results.every((r) => r.ok) ? 0 : 1;
 }

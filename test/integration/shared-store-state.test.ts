@@ -5,7 +5,7 @@
  * re-established and the copy reloaded, and each broker's record lines are copied, including those
  * an earlier run wrote but never copied.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,9 @@ import type { StoreConfig, Secret } from '../../broker/config/types.js';
 import { silentLogger } from '../../broker/log.js';
 import { JournalFileStore } from '../../broker/recording/journal-file-store.js';
 import { openPostgresStore, type PostgresStore } from '../../broker/store/postgres/pg-store.js';
+import { verifySharedStore } from '../../broker/store/postgres/verify-shared.js';
+import { GENESIS, sealLine, splitLine } from '../../broker/recording/hash-chain.js';
+import { verifyJournal } from '../../broker/recording/verify-journal.js';
 import { adminClient } from '../support/admin-client.js';
 
 const schema = `airlock_s${Date.now().toString(36)}`;
@@ -148,6 +151,30 @@ describe('shared store state', () => {
     expect(read).toEqual(['s0', 's1', 's2', 's3', 's4', 'late']);
     const { rows } = await admin.query<{ line: string }>(`SELECT line FROM ${schema}.records WHERE broker = 'ship' ORDER BY seq`);
     await records.close();
-    expect(rows.map((r) => `${r.line}\n`).join('')).toBe(readFileSync(join(dir, 'journal.jsonl'), 'utf8'));
+    const journal = join(dir, 'journal.jsonl');
+    expect(rows.map((r) => `${r.line}\n`).join('')).toBe(readFileSync(journal, 'utf8'));
+
+    // The copy is a witness: the journal checked against it.
+    const cfg: StoreConfig = { type: 'postgres', url: secret(url), schema, brokerName: 'ship' };
+    const own = (results: { ok: boolean; text: string }[]) => results.find((r) => r.text.includes('against the store'))!;
+    expect(own(await verifySharedStore(cfg, journal))).toMatchObject({ ok: true });
+    const lines = readFileSync(journal, 'utf8').split('\n').filter(Boolean);
+    // Cut the newest two records off: the journal's own chain still verifies, the copy shows the cut.
+    writeFileSync(journal, lines.slice(0, -2).map((l) => `${l}\n`).join(''));
+    expect((await verifyJournal(journal)).ok).toBe(true);
+    expect(own(await verifySharedStore(cfg, journal)).text).toMatch(/the journal ends at record 4, but the store holds records up to 6: records 5–6 were cut off/);
+    // Rewrite a record and re-seal the rest of the chain: self-consistent, but not the copy.
+    let previous = GENESIS;
+    const forged = lines.map((l) => {
+      const body = splitLine(l.replace('"sessionId":"s2"', '"sessionId":"sX"'))!.body;
+      const sealed = sealLine(previous, body);
+      previous = sealed.hash;
+      return sealed.line;
+    });
+    writeFileSync(journal, forged.map((l) => `${l}\n`).join(''));
+    expect((await verifyJournal(journal)).ok).toBe(true);
+    const diff = own(await verifySharedStore(cfg, journal));
+    expect(diff.ok).toBe(false);
+    expect(diff.text).toMatch(/FAILED at record 3 — the journal and the store's copy differ from here/);
   });
 });

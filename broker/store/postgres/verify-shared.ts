@@ -1,11 +1,19 @@
-/** `airlock audit verify` and `export` on a shared store: each broker's chain, from the copy in PostgreSQL. */
+/**
+ * `airlock audit verify` and `export` on a shared store: each broker's chain, from the copy in
+ * PostgreSQL — and this broker's own journal against that copy. The copy is a witness the
+ * journal's own chain cannot be: a journal whose newest records were cut off still verifies by
+ * itself, but not against a copy that holds more of them, and a rewritten chain no longer
+ * matches the copy line for line.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
 import type { StoreConfig } from '../../config/types.js';
 import { verifyLines, type VerifyResult } from '../../recording/verify-journal.js';
 import { quoteIdent } from './migrations.js';
 import { readSharedRecords, sharedChainLines } from './pg-records.js';
 
-export async function verifySharedStore(cfg: StoreConfig): Promise<VerifyResult[]> {
+export async function verifySharedStore(cfg: StoreConfig, journalPath?: string): Promise<VerifyResult[]> {
   const pool = new pg.Pool({ connectionString: cfg.url?.reveal(), max: 1 });
   try {
     const table = `${quoteIdent(cfg.schema)}.records`;
@@ -13,10 +21,45 @@ export async function verifySharedStore(cfg: StoreConfig): Promise<VerifyResult[
     const results: VerifyResult[] = [];
     for (const { broker } of rows) results.push(await verifyLines(sharedChainLines(pool, table, broker), `store ${cfg.schema}, broker ${broker}`));
     if (results.length === 0) results.push({ ok: true, records: 0, text: `store ${cfg.schema}: no records yet` });
+    if (journalPath !== undefined && existsSync(journalPath)) results.push(await compareJournal(pool, table, cfg.brokerName, journalPath));
     return results;
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * This broker's journal against the store's copy of it: the journal must reach at least as far
+ * as the copy (the copy lags by milliseconds, never leads), and every record both hold must be
+ * the same line.
+ */
+async function compareJournal(pool: pg.Pool, table: string, broker: string, journalPath: string): Promise<VerifyResult> {
+  const label = `journal ${journalPath} against the store's copy (broker ${broker})`;
+  const own = await verifyLines(createInterface({ input: createReadStream(journalPath, { encoding: 'utf8' }), crlfDelay: Infinity }), `journal ${journalPath}`);
+  if (!own.ok) return own;
+  const { rows } = await pool.query<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${table} WHERE broker = $1`, [broker]);
+  const copied = Number(rows[0]?.seq ?? 0);
+  const head = own.head?.seq ?? 0;
+  if (copied > head) {
+    return { ok: false, records: own.records, failure: { line: head + 1, seq: head + 1, reason: 'cut off' }, text: `${label}: FAILED — the journal ends at record ${head}, but the store holds records up to ${copied}: records ${head + 1}–${copied} were cut off the journal` };
+  }
+  const copy = sharedChainLines(pool, table, broker)[Symbol.asyncIterator]();
+  let n = 0;
+  for await (const line of createInterface({ input: createReadStream(journalPath, { encoding: 'utf8' }), crlfDelay: Infinity })) {
+    let seq: unknown;
+    try {
+      seq = (JSON.parse(line) as { seq?: unknown }).seq;
+    } catch {
+      continue; // a torn line, accounted for by the chain check above
+    }
+    if (typeof seq !== 'number' || seq > copied) break;
+    const theirs = await copy.next();
+    if (theirs.done || theirs.value !== line) {
+      return { ok: false, records: own.records, failure: { line: seq, seq, reason: 'differs' }, text: `${label}: FAILED at record ${seq} — the journal and the store's copy differ from here: one of them was rewritten` };
+    }
+    n++;
+  }
+  return { ok: true, records: own.records, ...(own.head ? { head: own.head } : {}), text: `${label}: ${own.records} records, chain intact, the ${n} copied so far match line for line` };
 }
 
 /** Every broker's records, oldest first, for `audit export`. */
