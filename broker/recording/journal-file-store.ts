@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AirlockError } from '../errors/airlock-error.js';
 import { GENESIS, sealLine, splitLine } from './hash-chain.js';
+import { JournalIndex } from './journal-index.js';
 import type { AuditRecord, NewRecord } from './records.js';
 import type { RecordStore } from './record-store.js';
 
@@ -42,6 +43,7 @@ export class JournalFileStore implements RecordStore {
   private dirty = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private pending: string[] = [];
+  private index: JournalIndex | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly scheduledFlush = (): void => {
     this.flushTimer = undefined;
@@ -107,6 +109,23 @@ export class JournalFileStore implements RecordStore {
       if (!line) continue;
       try {
         yield JSON.parse(line) as AuditRecord;
+      } catch {
+        // A torn line from a crash: reported at open, skipped here.
+      }
+    }
+  }
+
+  /** One session's records through the index (journal-index.ts): reads its byte range, not the whole file. */
+  async *readSession(sessionId: string): AsyncIterable<AuditRecord> {
+    this.flush();
+    const range = await (this.index ??= new JournalIndex(this.path)).rangeOf(sessionId, fstatSync(this.fd).size);
+    if (!range) return;
+    const lines = createInterface({ input: createReadStream(this.path, { encoding: 'utf8', start: range.start, end: range.end - 1 }), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (!line) continue;
+      try {
+        const r = JSON.parse(line) as AuditRecord;
+        if (r.sessionId === sessionId) yield r;
       } catch {
         // A torn line from a crash: reported at open, skipped here.
       }
