@@ -162,7 +162,8 @@ export class SessionHolds {
     } catch (e) {
       this.s.log.error('holding a statement for approval failed', { error: (e as Error).message });
       outcome = { kind: 'ended' };
-      if (!this.s.closed()) this.s.fatal(new AirlockError('BRK_ERR_APPROVAL_UNAVAILABLE', (e as Error).message), 'approval failed');
+      // The cause (a store's address, say) is for the operator's log, not for the client.
+      if (!this.s.closed()) this.s.fatal(new AirlockError('BRK_ERR_APPROVAL_UNAVAILABLE', 'the approval could not be requested; the broker log says why'), 'approval failed');
     }
     this.interrupt = undefined;
     this.phase = undefined;

@@ -132,4 +132,18 @@ describe('two brokers on one PostgreSQL store', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/broker-a: FAILED at line \d+ \(record \d+\) — the hash does not match/);
   });
+
+  it('fails closed when the store cannot take a request: the statement does not run, the client is not told the store\'s details', async () => {
+    await admin.query(`ALTER TABLE ${schema}.approvals RENAME TO approvals_away`);
+    try {
+      const alice = await a.client('alice', ['developers']);
+      const err = await alice.query('DELETE FROM ss_items WHERE id = 2').then(() => undefined, (e: Error & { code?: string }) => e);
+      const told = `${err?.message} ${JSON.stringify(err)}`;
+      expect(told).toMatch(/needs approval.*could not be requested/);
+      expect(told).not.toMatch(/approvals_away|relation|does not exist/);
+      expect((await admin.query('SELECT count(*)::int AS n FROM ss_items WHERE id = 2')).rows[0].n).toBe(1);
+    } finally {
+      await admin.query(`ALTER TABLE ${schema}.approvals_away RENAME TO approvals`);
+    }
+  });
 });
