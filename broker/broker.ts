@@ -145,8 +145,13 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     cleanups.push(() => closeServer(pgServer));
     const pgPort = (pgServer.address() as AddressInfo).port;
 
+    if (shared) await shared.startHeartbeat(() => sessions.list().map((s) => s.id));
+    const openSessionIds = async (): Promise<ReadonlySet<string>> => {
+      const here = sessions.list().map((s) => s.id);
+      return shared ? new Set([...here, ...(await shared.openElsewhere())]) : new Set(here);
+    };
     const app = await buildApp({
-      config, verifier, store, sessions, approvals, access, events, devProvider, version: VERSION,
+      config, verifier, store, sessions, approvals, access, events, devProvider, version: VERSION, openSessionIds,
       tunnel: (stream, principal, connection, remote) => {
         handleTunnelClient(stream, ctx, principal, connection, remote).catch((e: unknown) => log.error('tunnel client failed', { error: String(e) }));
       },

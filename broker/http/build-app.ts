@@ -34,6 +34,8 @@ export interface AppDeps {
   readonly devProvider?: DevProvider | undefined;
   /** Opens PostgreSQL sessions arriving through `/v1/tunnel/<connection>`; without it the tunnel is off. */
   readonly tunnel?: TunnelHandler | undefined;
+  /** Sessions open now on every broker replica (shared store); by default those of this broker. */
+  readonly openSessionIds?: (() => Promise<ReadonlySet<string>>) | undefined;
   readonly version: string;
 }
 

@@ -71,10 +71,17 @@ describe('two brokers on one PostgreSQL store', () => {
     const alice = await a.client('alice', ['developers']);
     const held = alice.query('DELETE FROM ss_items WHERE id = 1');
     const pending = await until('the request on B', async () => {
-      const r = await api<{ approvals: { id: string; state: string; broker?: string; requester: { subject: string } }[] }>(b, bobOnB, '/v1/approvals?state=pending');
+      const r = await api<{ approvals: { id: string; state: string; sessionId: string; broker?: string; requester: { subject: string } }[] }>(b, bobOnB, '/v1/approvals?state=pending');
       return r.body.approvals[0];
     });
     expect(pending).toMatchObject({ broker: 'broker-a', requester: { subject: 'alice' } });
+    // While it waits, B knows the session is open on A (A's heartbeat names it).
+    const carolOnB = await b.token('carol', ['auditors']);
+    const open = await until('A\'s open session on B', async () => {
+      const r = await api<{ sessions: { id: string; subject: string; active: boolean }[] }>(b, carolOnB, '/v1/sessions?scope=all&outcome=active');
+      return r.body.sessions.find((s) => s.subject === 'alice' && s.active);
+    }, 15_000);
+    expect(open.id).toBe(pending.sessionId);
     const decided = await api<{ state: string }>(b, bobOnB, `/v1/approvals/${pending.id}/decision`, { method: 'POST', body: JSON.stringify({ verdict: 'approve', comment: 'via B' }) });
     expect(decided).toMatchObject({ status: 200, body: { state: 'approved' } });
     const result = await held;
@@ -89,7 +96,6 @@ describe('two brokers on one PostgreSQL store', () => {
     await alice.end();
 
     // B lists the session A recorded, with the approved statement, to an auditor.
-    const carolOnB = await b.token('carol', ['auditors']);
     const sessions = await until('A\'s session on B', async () => {
       const r = await api<{ sessions: { id: string; subject: string; statements: number }[] }>(b, carolOnB, '/v1/sessions?scope=all');
       return r.body.sessions.find((s) => s.subject === 'alice' && s.statements > 0);

@@ -12,6 +12,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../identity/types.js';
 import { isAuditor, maySeeSession, searchSessions, sessionDetail, SESSION_OUTCOMES, visibilityFilter, type SessionFilter, type SessionOutcome } from '../../recording/queries.js';
+import { openSessionIds } from '../open-sessions.js';
 import { AUDIT_SCRIPT } from './audit-client.js';
 import { searchBody, searchResults, type OpenSession, type SearchForm } from './audit-search-view.js';
 import { registerAuditStream } from './audit-stream.js';
@@ -98,7 +99,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: PageContext): voi
   const auditors = ctx.deps.config.recording.auditorGroups;
   registerAuditStream(app, ctx);
 
-  const activeIds = (): Set<string> => new Set(ctx.deps.sessions.list().map((s) => s.id));
+  const activeIds = (): Promise<ReadonlySet<string>> => openSessionIds(ctx.deps);
 
   const openSessions = (viewer: Principal): OpenSession[] =>
     ctx.deps.sessions
@@ -109,7 +110,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: PageContext): voi
       .map((s) => ({ id: s.id, connection: s.connection, who: s.principal.name ?? s.principal.email ?? s.principal.subject, email: s.principal.email, startedAt: s.startedAt }));
 
   const results = async (search: Search, viewer: Principal): Promise<SafeHtml> => {
-    const active = activeIds();
+    const active = await activeIds();
     const found = await searchSessions(ctx.deps.store, { ...search.filter, active });
     return searchResults({ ...found, limit: RESULTS, active, open: openSessions(viewer) });
   };
@@ -161,7 +162,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: PageContext): voi
         linkable: service.visibleTo(viewer, a),
       };
     };
-    return { detail, active: activeIds().has(id), approval, from, pageSize: PAGE_SIZE };
+    return { detail, active: (await activeIds()).has(id), approval, from, pageSize: PAGE_SIZE };
   };
 
   app.get<{ Params: { id: string } }>('/audit/sessions/:id', async (request, reply) => {

@@ -26,7 +26,7 @@ export interface ApprovalFacts {
 
 export interface TimelineInput {
   readonly detail: SessionDetail;
-  /** Open on this broker now. */
+  /** Open now (on this broker, or — with a shared store — on another running one). */
   readonly active: boolean;
   readonly approval: (id: string) => ApprovalFacts | undefined;
   /** First statement shown and statements per page (for the paging links). */
@@ -154,7 +154,7 @@ function endItem(s: SessionInfo, active: boolean): SafeHtml {
   }
   return active
     ? html`<li class="open"><div class="marker"><strong>Still open</strong> <span class="meta">— new statements appear here as they are recorded.</span></div></li>`
-    : html`<li class="end"><div class="marker"><strong>No end recorded</strong> <span class="meta">— the session is not open on this broker; it may be open on another one, or its broker stopped without recording the end.</span></div></li>`;
+    : html`<li class="end"><div class="marker"><strong>No end recorded</strong> <span class="meta">— the session is not open on any running broker: its broker stopped without recording the end.</span></div></li>`;
 }
 
 function factsCard(s: SessionInfo, active: boolean): SafeHtml {

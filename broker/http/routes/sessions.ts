@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AirlockError } from '../../errors/airlock-error.js';
 import { isAuditor, maySeeSession, searchSessions, sessionDetail, SESSION_OUTCOMES, type SessionOutcome } from '../../recording/queries.js';
 import type { AppDeps } from '../build-app.js';
+import { openSessionIds } from '../open-sessions.js';
 
 interface ListQuery {
   scope?: 'mine' | 'all';
@@ -50,7 +51,7 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsync {
         const widened = auditor && (q.scope === 'all' || q.subject !== undefined || q.person !== undefined);
         // Not widened: the caller's own sessions; a non-auditor's `subject`/`person` only narrows those.
         const who = widened ? {} : { subject: p.subject, issuer: p.issuer };
-        const active = new Set(deps.sessions.list().map((s) => s.id));
+        const active = await openSessionIds(deps);
         const { sessions, more } = await searchSessions(deps.store, {
           ...who,
           ...(q.subject !== undefined && widened ? { subject: q.subject } : {}),
@@ -76,7 +77,7 @@ export function sessionRoutes(deps: AppDeps): FastifyPluginAsync {
         const detail = await sessionDetail(deps.store, request.params.id);
         // Someone else's session is "not found", not "forbidden": no oracle for session ids.
         if (!detail || !maySeeSession(p, detail.session, auditors)) throw new AirlockError('BRK_ERR_NOT_FOUND', 'no such session');
-        return { ...detail, active: deps.sessions.list().some((s) => s.id === detail.session.id) && detail.session.endedAt === undefined };
+        return { ...detail, active: (await openSessionIds(deps)).has(detail.session.id) && detail.session.endedAt === undefined };
       },
     );
   };

@@ -47,6 +47,15 @@ const STEPS: readonly Step[] = [
     CREATE INDEX records_at ON ${s}.records (at, broker, seq);
     CREATE INDEX records_session ON ${s}.records (session_id);
   `,
+  // 2: running brokers and the sessions open on them (a heartbeat), for "open now" across replicas.
+  (s) => `
+    CREATE TABLE ${s}.brokers (
+      name text PRIMARY KEY,
+      started_at timestamptz NOT NULL DEFAULT now(),
+      last_seen timestamptz NOT NULL DEFAULT now(),
+      open_sessions text[] NOT NULL DEFAULT '{}'
+    );
+  `,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -16,11 +16,16 @@ import { JournalFileStore, type JournalOptions } from '../../recording/journal-f
 import type { SharedState } from '../state-table.js';
 import { migrate, quoteIdent } from './migrations.js';
 import { PgEventRelay } from './pg-events.js';
+import { PgHeartbeat } from './pg-heartbeat.js';
 import { RecordShipper, SharedRecordStore } from './pg-records.js';
 import { PgTable } from './pg-table.js';
 
 export interface PostgresStore {
   readonly state: SharedState;
+  /** Starts saying which sessions are open here; `openElsewhere` then knows the other brokers'. */
+  startHeartbeat(openIds: () => readonly string[]): Promise<void>;
+  /** Sessions open now on the other running brokers. */
+  openElsewhere(): Promise<ReadonlySet<string>>;
   /** The audit record: this broker's journal file, copied to the shared table. */
   openRecords(journal: JournalOptions): Promise<SharedRecordStore>;
   close(): Promise<void>;
@@ -43,6 +48,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
     access: new PgTable<AccessRequest>(pool, `${s}.access_requests`, stateChannel, 'access', name, ['pending', 'active']),
   };
   const relay = new PgEventRelay(pool, `${s}.events`, eventsChannel, name, bus, log);
+  const heartbeat = new PgHeartbeat(pool, `${s}.brokers`, name, log);
   let listener: pg.Client | undefined;
   let closing = false;
 
@@ -112,6 +118,8 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
   const shippers: RecordShipper[] = [];
   return {
     state: { approvals: tables.approvals, access: tables.access, close: async () => {} },
+    startHeartbeat: (openIds) => heartbeat.start(openIds),
+    openElsewhere: () => heartbeat.openElsewhere(),
     async openRecords(opts) {
       const shipper = new RecordShipper(pool, `${s}.records`, name, log);
       shippers.push(shipper);
@@ -122,6 +130,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
     },
     async close() {
       closing = true;
+      await heartbeat.stop();
       await relay.close();
       for (const sh of shippers) await sh.close();
       await listener?.end().catch(() => {});
