@@ -1,7 +1,9 @@
 /**
  * Read side of the journal for the HTTP API and the replay pages: session lists (searched by
- * person, connection, time and outcome) and one session as a timeline. Both read the whole
- * journal once (`store.readAll()`), in order, and keep only what the answer needs.
+ * person, connection, time and outcome) and one session as a timeline. A search reads the whole
+ * record once (`store.readAll()`), in order, keeping only what the answer needs; a timeline reads
+ * just its session where the store can find it (`readSession`). Who may see what:
+ * session-visibility.ts.
  */
 import type { ApprovalEventRecord, AuditRecord, ResultMaskedRecord, SessionStartRecord, StatementEndRecord, StatementRecord } from './records.js';
 import type { RecordStore } from './record-store.js';
@@ -270,35 +272,6 @@ export async function sessionDetail(store: RecordStore, id: string, options: Det
   }
 }
 
-/** Who may read a session: its own person, or a member of an auditor group. */
-export interface SessionViewer {
-  readonly subject: string;
-  readonly issuer: string;
-  readonly groups: readonly string[];
-}
-
-export function isAuditor(viewer: SessionViewer, auditorGroups: readonly string[]): boolean {
-  return viewer.groups.some((g) => auditorGroups.includes(g));
-}
-
-/**
- * A subject is unique only within its issuer (OpenID Connect Core §2), so "own" means both. The
- * sessions of someone else are invisible, not forbidden: callers answer "not found".
- */
-export function maySeeSession(viewer: SessionViewer, owner: { readonly subject: string; readonly issuer: string }, auditorGroups: readonly string[]): boolean {
-  return isAuditor(viewer, auditorGroups) || (owner.subject === viewer.subject && owner.issuer === viewer.issuer);
-}
-
-/** The filter that keeps a viewer to what they may see: everything for auditors, else their own. */
-export function visibilityFilter(viewer: SessionViewer, auditorGroups: readonly string[]): Pick<SessionFilter, 'subject' | 'issuer'> {
-  return isAuditor(viewer, auditorGroups) ? {} : { subject: viewer.subject, issuer: viewer.issuer };
-}
-
-/** The broker replica that wrote a record, if the journal says (records of older brokers do not). */
-export function brokerOf(r: { readonly broker?: string }): string | undefined {
-  return r.broker;
-}
-
 /**
  * By start time, not journal position: a journal shared by several brokers (or merged from
  * theirs) need not hold their sessions in start order. Sorted after reversing, so that ties (the
@@ -363,7 +336,8 @@ function summaryOf(r: SessionStartRecord): SessionSummary {
 }
 
 function infoOf(r: SessionStartRecord): SessionInfo {
-  const broker = brokerOf(r);
+  // The broker replica that wrote it, when read from a shared store.
+  const broker = r.broker;
   return {
     ...summaryOf(r),
     principalKind: r.principalKind,

@@ -11,7 +11,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../identity/types.js';
-import { isAuditor, maySeeSession, searchSessions, sessionDetail, SESSION_OUTCOMES, visibilityFilter, type SessionFilter, type SessionOutcome } from '../../recording/queries.js';
+import { searchSessions, sessionDetail, SESSION_OUTCOMES, type SessionFilter, type SessionOutcome } from '../../recording/queries.js';
+import { isAuditor, maySeeSession, visibilityFilter } from '../../recording/session-visibility.js';
 import { openSessionIds } from '../open-sessions.js';
 import { AUDIT_SCRIPT } from './audit-client.js';
 import { searchBody, searchResults, type OpenSession, type SearchForm } from './audit-search-view.js';

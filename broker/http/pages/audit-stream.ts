@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AirlockEvent, PersonRef } from '../../approvals/types.js';
-import { maySeeSession } from '../../recording/queries.js';
+import { maySeeSession } from '../../recording/session-visibility.js';
 import { safeJson } from './html.js';
 import type { PageContext } from './page-context.js';
 import { registerPageStream } from './page-stream.js';

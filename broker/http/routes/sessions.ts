@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { AirlockError } from '../../errors/airlock-error.js';
-import { isAuditor, maySeeSession, searchSessions, sessionDetail, SESSION_OUTCOMES, type SessionOutcome } from '../../recording/queries.js';
+import { searchSessions, sessionDetail, SESSION_OUTCOMES, type SessionOutcome } from '../../recording/queries.js';
+import { isAuditor, maySeeSession } from '../../recording/session-visibility.js';
 import type { AppDeps } from '../build-app.js';
 import { openSessionIds } from '../open-sessions.js';
 

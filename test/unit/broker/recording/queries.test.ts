@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../../broker/recording/memory-store.js';
-import { isAuditor, maySeeSession, searchSessions, sessionDetail, visibilityFilter } from '../../../../broker/recording/queries.js';
+import { searchSessions, sessionDetail } from '../../../../broker/recording/queries.js';
+import { isAuditor, maySeeSession, visibilityFilter } from '../../../../broker/recording/session-visibility.js';
 import type { AuditRecord, NewRecord } from '../../../../broker/recording/records.js';
 import type { RecordStore } from '../../../../broker/recording/record-store.js';
 
