@@ -20,6 +20,7 @@ import { startDevProvider, type DevProvider } from './identity/dev-provider.js';
 import { createTokenVerifier } from './identity/token-verifier.js';
 import type { TokenVerifier } from './identity/types.js';
 import { buildApp } from './http/build-app.js';
+import { localOpenSessions, type OpenSessionInfo } from './http/open-sessions.js';
 import { approvalPageClient, effectivePublicUrl } from './http/pages/page-client.js';
 import { createLogger, type Logger } from './log.js';
 import { PolicyEngine } from './policy/policy-engine.js';
@@ -145,13 +146,10 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     cleanups.push(() => closeServer(pgServer));
     const pgPort = (pgServer.address() as AddressInfo).port;
 
-    if (shared) await shared.startHeartbeat(() => sessions.list().map((s) => s.id));
-    const openSessionIds = async (): Promise<ReadonlySet<string>> => {
-      const here = sessions.list().map((s) => s.id);
-      return shared ? new Set([...here, ...(await shared.openElsewhere())]) : new Set(here);
-    };
+    if (shared) await shared.startHeartbeat(() => localOpenSessions(sessions));
+    const openSessions = async (): Promise<readonly OpenSessionInfo[]> => [...localOpenSessions(sessions), ...(shared ? await shared.openElsewhere() : [])];
     const app = await buildApp({
-      config, verifier, store, sessions, approvals, access, events, devProvider, version: VERSION, openSessionIds,
+      config, verifier, store, sessions, approvals, access, events, devProvider, version: VERSION, openSessions,
       tunnel: (stream, principal, connection, remote) => {
         handleTunnelClient(stream, ctx, principal, connection, remote).catch((e: unknown) => log.error('tunnel client failed', { error: String(e) }));
       },

@@ -14,6 +14,7 @@ import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
 import { eventsUpgrade } from './events-socket.js';
 import { tunnelUpgrade, type TunnelHandler } from './tunnel-socket.js';
+import type { OpenSessionInfo } from './open-sessions.js';
 import { attachUpgrades } from './upgrades.js';
 import { approvalPages } from './pages/index.js';
 import { accessRoutes } from './routes/access.js';
@@ -35,7 +36,7 @@ export interface AppDeps {
   /** Opens PostgreSQL sessions arriving through `/v1/tunnel/<connection>`; without it the tunnel is off. */
   readonly tunnel?: TunnelHandler | undefined;
   /** Sessions open now on every broker replica (shared store); by default those of this broker. */
-  readonly openSessionIds?: (() => Promise<ReadonlySet<string>>) | undefined;
+  readonly openSessions?: (() => Promise<readonly OpenSessionInfo[]>) | undefined;
   readonly version: string;
 }
 

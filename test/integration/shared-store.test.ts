@@ -82,6 +82,10 @@ describe('two brokers on one PostgreSQL store', () => {
       return r.body.sessions.find((s) => s.subject === 'alice' && s.active);
     }, 15_000);
     expect(open.id).toBe(pending.sessionId);
+    const { page: carolPage } = await PageClient.signIn(b.httpUrl, 'carol', '/audit/sessions');
+    const openNow = (await carolPage.html('/audit/sessions')).split('id="open-now"')[1] ?? '';
+    expect(openNow).toContain(`/audit/sessions/${pending.sessionId}`);
+    expect(openNow).toContain('on broker-a');
     const decided = await api<{ state: string }>(b, bobOnB, `/v1/approvals/${pending.id}/decision`, { method: 'POST', body: JSON.stringify({ verdict: 'approve', comment: 'via B' }) });
     expect(decided).toMatchObject({ status: 200, body: { state: 'approved' } });
     const result = await held;

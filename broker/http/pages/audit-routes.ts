@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../identity/types.js';
 import { searchSessions, sessionDetail, SESSION_OUTCOMES, type SessionFilter, type SessionOutcome } from '../../recording/queries.js';
 import { isAuditor, maySeeSession, visibilityFilter } from '../../recording/session-visibility.js';
-import { openSessionIds } from '../open-sessions.js';
+import { openSessionIds, openSessions } from '../open-sessions.js';
 import { AUDIT_SCRIPT } from './audit-client.js';
 import { searchBody, searchResults, type OpenSession, type SearchForm } from './audit-search-view.js';
 import { registerAuditStream } from './audit-stream.js';
@@ -102,18 +102,17 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: PageContext): voi
 
   const activeIds = (): Promise<ReadonlySet<string>> => openSessionIds(ctx.deps);
 
-  const openSessions = (viewer: Principal): OpenSession[] =>
-    ctx.deps.sessions
-      .list()
-      .filter((s) => maySeeSession(viewer, s.principal, auditors))
+  const openNow = async (viewer: Principal): Promise<OpenSession[]> =>
+    [...(await openSessions(ctx.deps))]
+      .filter((s) => maySeeSession(viewer, s, auditors))
       .sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0))
       .slice(0, OPEN_SHOWN)
-      .map((s) => ({ id: s.id, connection: s.connection, who: s.principal.name ?? s.principal.email ?? s.principal.subject, email: s.principal.email, startedAt: s.startedAt }));
+      .map((s) => ({ id: s.id, connection: s.connection, who: s.name ?? s.email ?? s.subject, email: s.email, startedAt: s.startedAt, broker: s.broker }));
 
   const results = async (search: Search, viewer: Principal): Promise<SafeHtml> => {
     const active = await activeIds();
     const found = await searchSessions(ctx.deps.store, { ...search.filter, active });
-    return searchResults({ ...found, limit: RESULTS, active, open: openSessions(viewer) });
+    return searchResults({ ...found, limit: RESULTS, active, open: await openNow(viewer) });
   };
 
   const page = (reply: FastifyReply, session: PageSession, title: string, body: SafeHtml): FastifyReply =>

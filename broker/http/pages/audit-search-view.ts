@@ -16,13 +16,15 @@ export interface SearchForm {
   readonly outcome: SessionOutcome;
 }
 
-/** A session open on this broker now (from the active sessions, not the journal). */
+/** A session open now, on this broker or (shared store) another running one; not from the journal. */
 export interface OpenSession {
   readonly id: string;
   readonly connection: string;
   readonly who: string;
   readonly email?: string | undefined;
   readonly startedAt: string;
+  /** The replica it is open on, when not this broker. */
+  readonly broker?: string | undefined;
 }
 
 export interface SearchResults {
@@ -106,14 +108,14 @@ function openRow(o: OpenSession, now: number): SafeHtml {
   return html`<li id="open-${o.id}"><a class="row srow" href="/audit/sessions/${o.id}">
 <span class="badge active">active</span>
 <div><div class="person">${o.who}${o.email !== undefined && o.email !== o.who ? html`<span class="sub">${o.email}</span>` : ''}</div>
-<div class="meta"><span>${o.connection}</span><span>started ${when(o.startedAt)}</span><span>open for ${span(now - Date.parse(o.startedAt))}</span></div></div>
+<div class="meta"><span>${o.connection}</span>${o.broker !== undefined ? html`<span>on ${o.broker}</span>` : ''}<span>started ${when(o.startedAt)}</span><span>open for ${span(now - Date.parse(o.startedAt))}</span></div></div>
 <span></span></a></li>`;
 }
 
 /** The live part of the page: open sessions, then the results. */
 export function searchResults(r: SearchResults, now = Date.now()): SafeHtml {
   const open = r.open.length > 0
-    ? html`<section class="group" id="open-now"><div class="results-head"><h2>Open now</h2><span class="meta">${plural(r.open.length, 'session')} on this broker</span></div>
+    ? html`<section class="group" id="open-now"><div class="results-head"><h2>Open now</h2><span class="meta">${plural(r.open.length, 'session')}</span></div>
 <ul class="list">${r.open.map((o) => openRow(o, now))}</ul></section>`
     : '';
   const head = r.more ? `The newest ${r.limit} sessions — narrow the filters to see older ones` : plural(r.sessions.length, 'session');

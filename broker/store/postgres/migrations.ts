@@ -53,7 +53,7 @@ const STEPS: readonly Step[] = [
       name text PRIMARY KEY,
       started_at timestamptz NOT NULL DEFAULT now(),
       last_seen timestamptz NOT NULL DEFAULT now(),
-      open_sessions text[] NOT NULL DEFAULT '{}'
+      open_sessions jsonb NOT NULL DEFAULT '[]'
     );
   `,
 ];

@@ -5,6 +5,7 @@
  * show as not ended rather than open.
  */
 import type pg from 'pg';
+import type { OpenSessionInfo } from '../../http/open-sessions.js';
 import type { Logger } from '../../log.js';
 
 const BEAT_MS = 5_000;
@@ -15,7 +16,7 @@ const CACHE_MS = 1_000;
 
 export class PgHeartbeat {
   private timer: NodeJS.Timeout | undefined;
-  private cached: { at: number; ids: Promise<ReadonlySet<string>> } | undefined;
+  private cached: { at: number; open: Promise<readonly OpenSessionInfo[]> } | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -24,13 +25,13 @@ export class PgHeartbeat {
     private readonly log: Logger,
   ) {}
 
-  async start(openIds: () => readonly string[]): Promise<void> {
+  async start(open: () => readonly OpenSessionInfo[]): Promise<void> {
     const beat = (): Promise<void> =>
       this.pool
         .query(
           `INSERT INTO ${this.table} (name, open_sessions) VALUES ($1, $2)
            ON CONFLICT (name) DO UPDATE SET last_seen = now(), open_sessions = EXCLUDED.open_sessions`,
-          [this.brokerName, [...openIds()]],
+          [this.brokerName, JSON.stringify(open())],
         )
         .then(
           () => undefined,
@@ -42,18 +43,19 @@ export class PgHeartbeat {
     this.timer.unref();
   }
 
-  /** Sessions open on the other running brokers. */
-  openElsewhere(): Promise<ReadonlySet<string>> {
+  /** Sessions open on the other running brokers, each with its broker's name. */
+  openElsewhere(): Promise<readonly OpenSessionInfo[]> {
     const now = Date.now();
-    if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.ids;
-    const ids = this.pool
-      .query<{ id: string }>(`SELECT unnest(open_sessions) AS id FROM ${this.table} WHERE name <> $1 AND last_seen > now() - $2::interval`, [this.brokerName, `${ALIVE_MS} milliseconds`])
+    if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.open;
+    const open = this.pool
+      .query<{ name: string; open_sessions: OpenSessionInfo[] }>(`SELECT name, open_sessions FROM ${this.table} WHERE name <> $1 AND last_seen > now() - $2::interval`, [this.brokerName, `${ALIVE_MS} milliseconds`])
       .then(
-        (r) => new Set(r.rows.map((x) => x.id)) as ReadonlySet<string>,
-        () => new Set<string>() as ReadonlySet<string>,
+        (r) => r.rows.flatMap((b) => b.open_sessions.map((s) => ({ ...s, broker: b.name }))),
+        // The store unreachable: this broker's own sessions are still known.
+        () => [],
       );
-    this.cached = { at: now, ids };
-    return ids;
+    this.cached = { at: now, open };
+    return open;
   }
 
   async stop(): Promise<void> {

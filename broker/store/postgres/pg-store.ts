@@ -10,6 +10,7 @@ import pg from 'pg';
 import type { EventBus } from '../../approvals/event-bus.js';
 import type { AccessRequest, ApprovalRequest } from '../../approvals/types.js';
 import type { StoreConfig } from '../../config/types.js';
+import type { OpenSessionInfo } from '../../http/open-sessions.js';
 import { AirlockError } from '../../errors/airlock-error.js';
 import type { Logger } from '../../log.js';
 import { JournalFileStore, type JournalOptions } from '../../recording/journal-file-store.js';
@@ -23,9 +24,9 @@ import { PgTable } from './pg-table.js';
 export interface PostgresStore {
   readonly state: SharedState;
   /** Starts saying which sessions are open here; `openElsewhere` then knows the other brokers'. */
-  startHeartbeat(openIds: () => readonly string[]): Promise<void>;
+  startHeartbeat(open: () => readonly OpenSessionInfo[]): Promise<void>;
   /** Sessions open now on the other running brokers. */
-  openElsewhere(): Promise<ReadonlySet<string>>;
+  openElsewhere(): Promise<readonly OpenSessionInfo[]>;
   /** The audit record: this broker's journal file, copied to the shared table. */
   openRecords(journal: JournalOptions): Promise<SharedRecordStore>;
   close(): Promise<void>;
@@ -118,7 +119,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
   const shippers: RecordShipper[] = [];
   return {
     state: { approvals: tables.approvals, access: tables.access, close: async () => {} },
-    startHeartbeat: (openIds) => heartbeat.start(openIds),
+    startHeartbeat: (open) => heartbeat.start(open),
     openElsewhere: () => heartbeat.openElsewhere(),
     async openRecords(opts) {
       const shipper = new RecordShipper(pool, `${s}.records`, name, log);
