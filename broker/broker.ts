@@ -37,6 +37,9 @@ import { MemoryStore } from './recording/memory-store.js';
 import type { RecordStore } from './recording/record-store.js';
 import { VERSION } from './version.js';
 
+/** How often a broker with a shared store looks for requests held by brokers that are gone. */
+const ORPHAN_SWEEP_MS = Number(process.env.AIRLOCK_ORPHAN_SWEEP_MS ?? 30_000);
+
 export interface StartOptions {
   readonly log?: Logger;
   /** Replace the store (tests pass a MemoryStore they can inspect). */
@@ -146,7 +149,19 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     cleanups.push(() => closeServer(pgServer));
     const pgPort = (pgServer.address() as AddressInfo).port;
 
-    if (shared) await shared.startHeartbeat(() => localOpenSessions(sessions));
+    if (shared) {
+      await shared.startHeartbeat(() => localOpenSessions(sessions));
+      // Requests held by a broker that died would otherwise wait in every inbox until they expire.
+      const sweep = setInterval(() => {
+        shared!
+          .liveBrokers()
+          .then((live) => approvals.abandonOrphans(live))
+          .then((n) => n > 0 && log.warn('approval requests of a stopped broker were marked abandoned', { count: n }))
+          .catch((e: unknown) => log.warn('looking for requests of stopped brokers failed', { error: (e as Error).message }));
+      }, ORPHAN_SWEEP_MS);
+      sweep.unref();
+      cleanups.push(async () => clearInterval(sweep));
+    }
     const openSessions = async (): Promise<readonly OpenSessionInfo[]> => [...localOpenSessions(sessions), ...(shared ? await shared.openElsewhere() : [])];
     const app = await buildApp({
       config, verifier, store, sessions, approvals, access, events, devProvider, version: VERSION, openSessions,

@@ -59,6 +59,22 @@ export class ApprovalService {
     return this.abandonOwn('the broker restarted while the statement waited; it was not run', false);
   }
 
+  /**
+   * Requests held by brokers that are gone (killed, cut off: no heartbeat) can never run: their
+   * sessions died with them. Nobody else would close them, so any running broker does.
+   */
+  async abandonOrphans(live: ReadonlySet<string>): Promise<number> {
+    let n = 0;
+    for (const a of this.table.all().filter((x) => x.state === 'pending' && x.broker !== undefined && !live.has(x.broker))) {
+      const reason = `the broker ${a.broker} holding the statement stopped; it was not run`;
+      const next = await this.table.update(a.id, (cur) => (cur?.state === 'pending' ? { ...cur, state: 'abandoned', closedAt: this.iso(), reason } : undefined));
+      if (!next) continue;
+      n++;
+      this.settle(next);
+    }
+    return n;
+  }
+
   /** Requests of this broker's sessions (a request without a broker name is from a single-broker store). */
   private own(a: ApprovalRequest): boolean {
     return a.broker === undefined || a.broker === this.brokerName;

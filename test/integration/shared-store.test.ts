@@ -30,7 +30,11 @@ let env: Record<string, string>;
 beforeAll(async () => {
   execFileSync('node', ['scripts/build.mjs'], { stdio: 'ignore' });
   const db = inject('pg');
-  env = { AIRLOCK_STORE_URL: `postgres://${encodeURIComponent(db.superuser)}:${encodeURIComponent(db.password)}@${db.host}:${db.port}/${db.database}` };
+  env = {
+    AIRLOCK_STORE_URL: `postgres://${encodeURIComponent(db.superuser)}:${encodeURIComponent(db.password)}@${db.host}:${db.port}/${db.database}`,
+    // Look for requests of stopped brokers every second instead of every 30.
+    AIRLOCK_ORPHAN_SWEEP_MS: '1000',
+  };
   admin = await adminClient();
   await admin.query('DROP TABLE IF EXISTS ss_items; CREATE TABLE ss_items (id int PRIMARY KEY); INSERT INTO ss_items SELECT generate_series(1, 5)');
   [a, b] = await Promise.all([
@@ -156,4 +160,24 @@ describe('two brokers on one PostgreSQL store', () => {
       await admin.query(`ALTER TABLE ${schema}.approvals_away RENAME TO approvals`);
     }
   });
+
+  it('closes the requests a killed broker held, from a broker that is still running', async () => {
+    const c = await startBrokerProcess({ rules: RULES, extraYaml: storeYaml('broker-c'), env });
+    const alice = await c.client('alice', ['developers']);
+    const held = alice.query('DELETE FROM ss_items WHERE id = 3').then(() => 'ran', () => 'failed');
+    const bobOnB = await b.token('bob', ['dba']);
+    const pending = await until('broker-c\'s request on B', async () => {
+      const r = await api<{ approvals: { id: string; broker?: string }[] }>(b, bobOnB, '/v1/approvals?state=pending');
+      return r.body.approvals.find((x) => x.broker === 'broker-c');
+    });
+    await c.stop('SIGKILL');
+    expect(await held).toBe('failed');
+    // Its heartbeat stops; after a few missed beats B marks the request abandoned.
+    const closed = await until('the request abandoned', async () => {
+      const r = await api<{ state: string; reason?: string }>(b, bobOnB, `/v1/approvals/${pending.id}`);
+      return r.body.state === 'abandoned' ? r.body : undefined;
+    }, 30_000);
+    expect(closed.reason).toMatch(/broker-c .*stopped; it was not run/);
+    expect((await admin.query('SELECT count(*)::int AS n FROM ss_items WHERE id = 3')).rows[0].n).toBe(1);
+  }, 60_000);
 });

@@ -58,6 +58,12 @@ export class PgHeartbeat {
     return open;
   }
 
+  /** Names of the brokers heard of recently, this one included. */
+  async liveBrokers(): Promise<ReadonlySet<string>> {
+    const r = await this.pool.query<{ name: string }>(`SELECT name FROM ${this.table} WHERE last_seen > now() - $1::interval`, [`${ALIVE_MS} milliseconds`]);
+    return new Set([this.brokerName, ...r.rows.map((x) => x.name)]);
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     // Gone at once, not after the missed beats: its sessions are closing with it.

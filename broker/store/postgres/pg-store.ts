@@ -27,6 +27,8 @@ export interface PostgresStore {
   startHeartbeat(open: () => readonly OpenSessionInfo[]): Promise<void>;
   /** Sessions open now on the other running brokers. */
   openElsewhere(): Promise<readonly OpenSessionInfo[]>;
+  /** Names of the running brokers (heard of within the last few beats), this one included. */
+  liveBrokers(): Promise<ReadonlySet<string>>;
   /** The audit record: this broker's journal file, copied to the shared table. */
   openRecords(journal: JournalOptions): Promise<SharedRecordStore>;
   close(): Promise<void>;
@@ -121,6 +123,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
     state: { approvals: tables.approvals, access: tables.access, close: async () => {} },
     startHeartbeat: (open) => heartbeat.start(open),
     openElsewhere: () => heartbeat.openElsewhere(),
+    liveBrokers: () => heartbeat.liveBrokers(),
     async openRecords(opts) {
       const shipper = new RecordShipper(pool, `${s}.records`, name, log);
       shippers.push(shipper);
