@@ -63,16 +63,8 @@ export class ApprovalService {
    * Requests held by brokers that are gone (killed, cut off: no heartbeat) can never run: their
    * sessions died with them. Nobody else would close them, so any running broker does.
    */
-  async abandonOrphans(live: ReadonlySet<string>): Promise<number> {
-    let n = 0;
-    for (const a of this.table.all().filter((x) => x.state === 'pending' && x.broker !== undefined && !live.has(x.broker))) {
-      const reason = `the broker ${a.broker} holding the statement stopped; it was not run`;
-      const next = await this.table.update(a.id, (cur) => (cur?.state === 'pending' ? { ...cur, state: 'abandoned', closedAt: this.iso(), reason } : undefined));
-      if (!next) continue;
-      n++;
-      this.settle(next);
-    }
-    return n;
+  abandonOrphans(live: ReadonlySet<string>): Promise<number> {
+    return this.abandon((a) => a.broker !== undefined && !live.has(a.broker), (a) => `the broker ${a.broker} holding the statement stopped; it was not run`, true);
   }
 
   /** Requests of this broker's sessions (a request without a broker name is from a single-broker store). */
@@ -80,15 +72,25 @@ export class ApprovalService {
     return a.broker === undefined || a.broker === this.brokerName;
   }
 
-  private async abandonOwn(reason: string, settle: boolean): Promise<number> {
+  private abandonOwn(reason: string, settle: boolean): Promise<number> {
+    return this.abandon((a) => this.own(a), () => reason, settle);
+  }
+
+  /** Marks the pending requests `which` picks abandoned; `settle` tells waiters and listeners. */
+  private async abandon(which: (a: ApprovalRequest) => boolean, reason: (a: ApprovalRequest) => string, settle: boolean): Promise<number> {
     let n = 0;
-    for (const a of this.table.all().filter((x) => x.state === 'pending' && this.own(x))) {
-      const next = await this.table.update(a.id, (cur) => (cur?.state === 'pending' ? { ...cur, state: 'abandoned', closedAt: this.iso(), reason } : undefined));
+    for (const a of this.table.all().filter((x) => x.state === 'pending' && which(x))) {
+      const next = await this.closePending(a.id, 'abandoned', reason(a));
       if (!next) continue;
       n++;
       if (settle) this.settle(next);
     }
     return n;
+  }
+
+  /** Closes a request if it is still pending, as stored (another broker may have decided it). */
+  private closePending(id: string, state: 'expired' | 'cancelled' | 'abandoned', reason: string): Promise<ApprovalRequest | undefined> {
+    return this.table.update(id, (cur) => (cur?.state === 'pending' ? { ...cur, state, reason, closedAt: this.iso() } : undefined));
   }
 
   async request(input: NewApproval): Promise<PendingApproval> {
@@ -179,7 +181,7 @@ export class ApprovalService {
   }
 
   private async close(id: string, state: 'expired' | 'cancelled', reason: string): Promise<ApprovalRequest | undefined> {
-    const next = await this.table.update(id, (current) => (current?.state === 'pending' ? { ...current, state, reason, closedAt: this.iso() } : undefined));
+    const next = await this.closePending(id, state, reason);
     if (next) this.settle(next);
     return next;
   }

@@ -4,8 +4,7 @@
  * session from its `session.start` record (which always comes first in the journal). The journal
  * is read, never opened for writing: export is safe next to a running broker.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { journalRecords } from './journal-lines.js';
 
 export interface ExportFilter {
   /** Subject or email of the person. */
@@ -26,18 +25,7 @@ type Rec = Record<string, unknown> & { sessionId?: string; type?: string; at?: s
 
 /** The matching records of the journal file, in journal order; a torn line (from a crash) is skipped. */
 export async function* exportJournal(path: string, f: ExportFilter): AsyncIterable<Rec> {
-  yield* filterRecords(parsedLines(createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity })), f);
-}
-
-async function* parsedLines(lines: AsyncIterable<string>): AsyncIterable<Rec> {
-  for await (const line of lines) {
-    if (!line) continue;
-    try {
-      yield JSON.parse(line) as Rec;
-    } catch {
-      // torn
-    }
-  }
+  yield* filterRecords(journalRecords(path), f);
 }
 
 /** The matching records of any record source (a shared store's copy, oldest first). */

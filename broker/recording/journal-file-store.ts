@@ -13,12 +13,12 @@
  * later records stay readable; the torn bytes are left in place as evidence, and a
  * `journal.recovered` record — itself in the chain — says exactly where they are.
  */
-import { closeSync, createReadStream, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { AirlockError } from '../errors/airlock-error.js';
 import { GENESIS, sealLine, splitLine } from './hash-chain.js';
 import { JournalIndex } from './journal-index.js';
+import { journalRecords } from './journal-lines.js';
 import type { AuditRecord, NewRecord } from './records.js';
 import type { RecordStore } from './record-store.js';
 
@@ -104,15 +104,7 @@ export class JournalFileStore implements RecordStore {
 
   async *readAll(): AsyncIterable<AuditRecord> {
     this.flush();
-    const lines = createInterface({ input: createReadStream(this.path, { encoding: 'utf8' }), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (!line) continue;
-      try {
-        yield JSON.parse(line) as AuditRecord;
-      } catch {
-        // A torn line from a crash: reported at open, skipped here.
-      }
-    }
+    yield* journalRecords(this.path);
   }
 
   /** One session's records through the index (journal-index.ts): reads its byte range, not the whole file. */
@@ -120,16 +112,8 @@ export class JournalFileStore implements RecordStore {
     this.flush();
     const range = await (this.index ??= new JournalIndex(this.path)).rangeOf(sessionId, fstatSync(this.fd).size);
     if (!range) return;
-    const lines = createInterface({ input: createReadStream(this.path, { encoding: 'utf8', start: range.start, end: range.end - 1 }), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (!line) continue;
-      try {
-        const r = JSON.parse(line) as AuditRecord;
-        if (r.sessionId === sessionId) yield r;
-      } catch {
-        // A torn line from a crash: reported at open, skipped here.
-      }
-    }
+    // The range also holds other sessions' records (sessions interleave).
+    for await (const r of journalRecords(this.path, range)) if (r.sessionId === sessionId) yield r;
   }
 
   async close(): Promise<void> {

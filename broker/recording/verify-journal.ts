@@ -6,9 +6,9 @@
  * `journal.recovered` record it wrote at its next start names the torn bytes' offset and length.
  * A torn line at the very end (the broker has not started since) is reported, not failed.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
 import { GENESIS, linkHash, splitLine } from './hash-chain.js';
+import { journalLines } from './journal-lines.js';
 
 export interface VerifyResult {
   readonly ok: boolean;
@@ -28,7 +28,7 @@ interface Torn {
 
 export async function verifyJournal(path: string): Promise<VerifyResult> {
   if (!existsSync(path)) return { ok: false, records: 0, text: `no journal at ${path}` };
-  return verifyLines(createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity }), `journal ${path}`);
+  return verifyLines(journalLines(path), `journal ${path}`);
 }
 
 /** The same check over lines from anywhere (a file, a database copy). */

@@ -21,6 +21,7 @@ import { verifySharedStore } from '../../broker/store/postgres/verify-shared.js'
 import { GENESIS, sealLine, splitLine } from '../../broker/recording/hash-chain.js';
 import { verifyJournal } from '../../broker/recording/verify-journal.js';
 import { adminClient } from '../support/admin-client.js';
+import { until } from '../support/until.js';
 
 const schema = `airlock_s${Date.now().toString(36)}`;
 let admin: pg.Client;
@@ -65,23 +66,13 @@ function request(id: string, broker: string): ApprovalRequest {
   } as ApprovalRequest;
 }
 
-async function until<T>(f: () => T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('shared store state', () => {
   it('serialises decisions taken at once on two brokers, and each copy follows the other', async () => {
     const [a, b] = [await open('a'), await open('b')];
     const changed: string[] = [];
     a.state.approvals.onRemoteChange((r) => changed.push(`${r.id}:${r.state}:${r.decisions.length}`));
     await a.state.approvals.insert(request('apr_1', 'a'));
-    await until(() => b.state.approvals.get('apr_1'));
+    await until('the other copy to follow', () => b.state.approvals.get('apr_1'));
     // Two reviewers at once, each on their own broker: each change sees the other's decision.
     const decide = (who: string) => (cur: ApprovalRequest | undefined): ApprovalRequest | undefined => {
       if (!cur || cur.state !== 'pending') return undefined;
@@ -90,23 +81,23 @@ describe('shared store state', () => {
     };
     const results = await Promise.all([a.state.approvals.update('apr_1', decide('bob')), b.state.approvals.update('apr_1', decide('dora'))]);
     expect(results.map((r) => r?.decisions.length).sort()).toEqual([1, 2]);
-    const final = await until(() => (a.state.approvals.get('apr_1')?.state === 'approved' ? a.state.approvals.get('apr_1') : undefined));
+    const final = await until('the other copy to follow', () => (a.state.approvals.get('apr_1')?.state === 'approved' ? a.state.approvals.get('apr_1') : undefined));
     expect(final.decisions.map((d) => d.reviewer.subject).sort()).toEqual(['bob', 'dora']);
     // The other copy follows (a notification away), and never goes back to an older version.
-    await until(() => (b.state.approvals.get('apr_1')?.state === 'approved' ? true : undefined));
+    await until('the other copy to follow', () => (b.state.approvals.get('apr_1')?.state === 'approved' ? true : undefined));
     await new Promise((r) => setTimeout(r, 100));
     expect(b.state.approvals.get('apr_1')?.decisions).toHaveLength(2);
     expect(changed.some((c) => c.startsWith('apr_1:'))).toBe(true);
 
     // Deny and expire racing on a fresh request: exactly one closes it.
     await b.state.approvals.insert(request('apr_2', 'b'));
-    await until(() => a.state.approvals.get('apr_2'));
+    await until('the other copy to follow', () => a.state.approvals.get('apr_2'));
     const close = (state: 'denied' | 'expired') => (cur: ApprovalRequest | undefined): ApprovalRequest | undefined => (cur?.state === 'pending' ? { ...cur, state } : undefined);
     const [denied, expired] = await Promise.all([a.state.approvals.update('apr_2', close('denied')), b.state.approvals.update('apr_2', close('expired'))]);
     expect([denied, expired].filter(Boolean)).toHaveLength(1);
     const { rows } = await admin.query(`SELECT state FROM ${schema}.approvals WHERE id = 'apr_2'`);
     expect(['denied', 'expired']).toContain(rows[0].state);
-    await until(() => (a.state.approvals.get('apr_2')?.state === rows[0].state && b.state.approvals.get('apr_2')?.state === rows[0].state ? true : undefined));
+    await until('the other copy to follow', () => (a.state.approvals.get('apr_2')?.state === rows[0].state && b.state.approvals.get('apr_2')?.state === rows[0].state ? true : undefined));
   });
 
   it('fans events out to the other brokers, marked with their origin, and not back', async () => {
@@ -119,7 +110,7 @@ describe('shared store state', () => {
     busB.subscribe((e) => onB.push({ type: e.type, ...(e.origin ? { origin: e.origin } : {}) }));
     const big = 'x'.repeat(20_000); // beyond NOTIFY's 8000-byte payload
     busA.publish({ type: 'statement.blocked', at: new Date().toISOString(), statement: { sessionId: 's', connection: 'c', requester: { subject: 'alice', issuer: 'i', kind: 'human', groups: [] }, sql: big, rule: 'r', explanation: 'e' } });
-    await until(() => onB.find((e) => e.type === 'statement.blocked'));
+    await until('the other copy to follow', () => onB.find((e) => e.type === 'statement.blocked'));
     expect(onB).toEqual([{ type: 'statement.blocked', origin: 'ea' }]);
     await new Promise((r) => setTimeout(r, 200));
     expect(onA).toEqual(['statement.blocked:local']);
@@ -130,11 +121,11 @@ describe('shared store state', () => {
     const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'airlock broker ra' AND query LIKE 'LISTEN%'`);
     expect(killed.rowCount).toBe(1);
     await a.state.access.insert({ id: 'acc_1', state: 'pending', createdAt: new Date().toISOString() } as never);
-    await until(() => b.state.access.get('acc_1'), 10_000);
+    await until('the other copy to follow', () => b.state.access.get('acc_1'), 10_000);
     // ra's own copy has it (its write), and after reconnecting it still hears rb.
     await new Promise((r) => setTimeout(r, 1200));
     await b.state.access.update('acc_1', (cur) => (cur ? ({ ...cur, state: 'active' } as typeof cur) : undefined));
-    await until(() => (a.state.access.get('acc_1')?.state === 'active' ? true : undefined), 15_000);
+    await until('the other copy to follow', () => (a.state.access.get('acc_1')?.state === 'active' ? true : undefined), 15_000);
   }, 30_000);
 
   it('copies the journal lines an earlier run wrote but did not copy', async () => {

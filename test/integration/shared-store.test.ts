@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import type pg from 'pg';
 import WebSocket from 'ws';
 import { adminClient } from '../support/admin-client.js';
+import { until } from '../support/until.js';
 import { PageClient } from '../support/approval-page-client.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
 import { runProcess } from '../support/run-process.js';
@@ -51,16 +52,6 @@ afterAll(async () => {
 async function api<T>(broker: BrokerProcess, token: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
   const r = await fetch(`${broker.httpUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
   return { status: r.status, body: (await r.json()) as T };
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('two brokers on one PostgreSQL store', () => {

@@ -7,11 +7,11 @@
  * replay pages, the sessions API — come from the table, so every broker sees every broker's
  * sessions.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
 import type pg from 'pg';
 import type { Logger } from '../../log.js';
 import type { JournalFileStore } from '../../recording/journal-file-store.js';
+import { journalLines } from '../../recording/journal-lines.js';
 import type { AuditRecord, NewRecord } from '../../recording/records.js';
 import type { RecordStore } from '../../recording/record-store.js';
 
@@ -53,7 +53,7 @@ export class RecordShipper {
     if (!existsSync(journalPath)) return 0;
     let batch: Row[] = [];
     let copied = 0;
-    for await (const line of createInterface({ input: createReadStream(journalPath, { encoding: 'utf8' }), crlfDelay: Infinity })) {
+    for await (const line of journalLines(journalPath)) {
       const row = rowOf(line);
       if (!row || Number(row.seq) <= have) continue;
       batch.push(row);

@@ -5,10 +5,10 @@
  * itself, but not against a copy that holds more of them, and a rewritten chain no longer
  * matches the copy line for line.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import type { StoreConfig } from '../../config/types.js';
+import { journalLines } from '../../recording/journal-lines.js';
 import { verifyLines, type VerifyResult } from '../../recording/verify-journal.js';
 import { quoteIdent } from './migrations.js';
 import { readSharedRecords, sharedChainLines } from './pg-records.js';
@@ -35,31 +35,34 @@ export async function verifySharedStore(cfg: StoreConfig, journalPath?: string):
  */
 async function compareJournal(pool: pg.Pool, table: string, broker: string, journalPath: string): Promise<VerifyResult> {
   const label = `journal ${journalPath} against the store's copy (broker ${broker})`;
-  const own = await verifyLines(createInterface({ input: createReadStream(journalPath, { encoding: 'utf8' }), crlfDelay: Infinity }), `journal ${journalPath}`);
-  if (!own.ok) return own;
   const { rows } = await pool.query<{ seq: string | null }>(`SELECT max(seq) AS seq FROM ${table} WHERE broker = $1`, [broker]);
   const copied = Number(rows[0]?.seq ?? 0);
+  // One pass: the journal's own chain is verified while each line the store also holds is compared.
+  const copy = sharedChainLines(pool, table, broker)[Symbol.asyncIterator]();
+  let compared = 0;
+  let differs: number | undefined;
+  async function* comparing(): AsyncIterable<string> {
+    for await (const line of journalLines(journalPath)) {
+      // Sealed lines start with their sequence number; a torn line does not match and is the chain's business.
+      const seq = Number(/^\{"seq":(\d+),/.exec(line)?.[1] ?? 0);
+      if (differs === undefined && seq > 0 && seq <= copied) {
+        const theirs = await copy.next();
+        if (theirs.done || theirs.value !== line) differs = seq;
+        else compared++;
+      }
+      yield line;
+    }
+  }
+  const own = await verifyLines(comparing(), `journal ${journalPath}`);
+  if (!own.ok) return own;
   const head = own.head?.seq ?? 0;
   if (copied > head) {
     return { ok: false, records: own.records, failure: { line: head + 1, seq: head + 1, reason: 'cut off' }, text: `${label}: FAILED — the journal ends at record ${head}, but the store holds records up to ${copied}: records ${head + 1}–${copied} were cut off the journal` };
   }
-  const copy = sharedChainLines(pool, table, broker)[Symbol.asyncIterator]();
-  let n = 0;
-  for await (const line of createInterface({ input: createReadStream(journalPath, { encoding: 'utf8' }), crlfDelay: Infinity })) {
-    let seq: unknown;
-    try {
-      seq = (JSON.parse(line) as { seq?: unknown }).seq;
-    } catch {
-      continue; // a torn line, accounted for by the chain check above
-    }
-    if (typeof seq !== 'number' || seq > copied) break;
-    const theirs = await copy.next();
-    if (theirs.done || theirs.value !== line) {
-      return { ok: false, records: own.records, failure: { line: seq, seq, reason: 'differs' }, text: `${label}: FAILED at record ${seq} — the journal and the store's copy differ from here: one of them was rewritten` };
-    }
-    n++;
+  if (differs !== undefined) {
+    return { ok: false, records: own.records, failure: { line: differs, seq: differs, reason: 'differs' }, text: `${label}: FAILED at record ${differs} — the journal and the store's copy differ from here: one of them was rewritten` };
   }
-  return { ok: true, records: own.records, ...(own.head ? { head: own.head } : {}), text: `${label}: ${own.records} records, chain intact, the ${n} copied so far match line for line` };
+  return { ok: true, records: own.records, ...(own.head ? { head: own.head } : {}), text: `${label}: ${own.records} records, chain intact, the ${compared} copied so far match line for line` };
 }
 
 /** Every broker's records, oldest first, for `audit export`. */
