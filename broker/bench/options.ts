@@ -32,9 +32,10 @@ const PROTOCOLS: readonly Protocol[] = ['simple', 'extended', 'prepared'];
 
 export const USAGE = `Usage: npm run bench -- [flags]     (or: npx tsx broker/bench/run.ts [flags])
 
-Benchmarks PostgreSQL direct vs PgBouncer (session pooling) vs the Airlock broker with pgbench.
+Benchmarks PostgreSQL direct vs PgBouncer (session pooling) vs the Airlock broker with pgbench,
+with a bare Node.js TCP pipe (node-pipe) alongside: the floor any Node.js proxy stands on.
 
-  --quick              smoke run: --scale 1 --seconds 2 --rounds 1 (under 2 minutes)
+  --quick              smoke run: --scale 1 --seconds 2 --rounds 1 (about 2½ minutes)
   --seconds N          length of each pgbench run (-T), default 5
   --rounds N           rounds; every case runs once per target per round, default 3
   --scale N            pgbench -i scale factor, default 10 (1 = 100k accounts)

@@ -52,9 +52,13 @@ export interface CaseSummary {
   readonly brokerVsDirect?: number;
   readonly brokerVsPgbouncer?: number;
   readonly pgbouncerVsDirect?: number;
+  /** How far the broker is from a bare Node.js pipe: what its own work costs in throughput. */
+  readonly brokerVsNodePipe?: number;
+  readonly nodePipeVsPgbouncer?: number;
   /** (broker − direct latency) / statements per transaction; meaningful at 1 client. */
   readonly brokerAddedMsPerStatement?: number;
   readonly pgbouncerAddedMsPerStatement?: number;
+  readonly nodePipeAddedMsPerStatement?: number;
 }
 
 export interface GoalCheck {
@@ -112,11 +116,21 @@ export function summarize(cases: readonly BenchCase[], targets: readonly TargetN
       ...opt('brokerVsDirect', ratio(per.broker?.tps, per.direct?.tps)),
       ...opt('brokerVsPgbouncer', ratio(per.broker?.tps, per.pgbouncer?.tps)),
       ...opt('pgbouncerVsDirect', ratio(per.pgbouncer?.tps, per.direct?.tps)),
+      ...opt('brokerVsNodePipe', ratio(per.broker?.tps, per['node-pipe']?.tps)),
+      ...opt('nodePipeVsPgbouncer', ratio(per['node-pipe']?.tps, per.pgbouncer?.tps)),
       ...opt('brokerAddedMsPerStatement', added('broker')),
       ...opt('pgbouncerAddedMsPerStatement', added('pgbouncer')),
+      ...opt('nodePipeAddedMsPerStatement', added('node-pipe')),
     };
   });
 }
+
+/** Which cases each target from the issue judges (shared with the node-pipe reference figures). */
+const judges = {
+  throughput: (c: BenchCase) => c.workload === 'select-only' && c.clients === 16,
+  cpu: (c: BenchCase) => c.workload === 'select-only',
+  latency: (c: BenchCase) => c.clients === 1,
+};
 
 export function checkGoals(summaries: readonly CaseSummary[], brokerNote: string | undefined): GoalCheck[] {
   const checks: GoalCheck[] = [];
@@ -126,7 +140,7 @@ export function checkGoals(summaries: readonly CaseSummary[], brokerNote: string
   const na = (value: number | undefined, why: string) => (value === undefined ? { note: brokerNote ?? why } : {});
   for (const s of summaries) {
     const c = s.case;
-    if (c.workload === 'select-only' && c.clients === 16) {
+    if (judges.throughput(c)) {
       const v = s.brokerVsPgbouncer;
       checks.push({
         goal: `broker ≥ ${GOALS.minThroughputVsPgbouncer}× pgbouncer throughput`,
@@ -138,7 +152,7 @@ export function checkGoals(summaries: readonly CaseSummary[], brokerNote: string
         ...na(v, 'no successful broker or pgbouncer run'),
       });
     }
-    if (c.workload === 'select-only') {
+    if (judges.cpu(c)) {
       const v = s.targets.broker?.cpuUsPerTx;
       checks.push({
         goal: `broker CPU ≤ ${GOALS.maxBrokerCpuUsPerSelectTx} µs per select-only transaction`,
@@ -151,7 +165,7 @@ export function checkGoals(summaries: readonly CaseSummary[], brokerNote: string
         ...na(v, 'no successful broker run (or no CPU sample)'),
       });
     }
-    if (c.clients === 1) {
+    if (judges.latency(c)) {
       const v = s.brokerAddedMsPerStatement;
       checks.push({
         goal: `≤ ${GOALS.maxAddedMsPerStatement} ms added per statement at 1 client`,
@@ -166,6 +180,39 @@ export function checkGoals(summaries: readonly CaseSummary[], brokerNote: string
     }
   }
   return checks;
+}
+
+/**
+ * node-pipe's figures for the measures the targets judge, on the same cases. Not judged: they
+ * show whether a target is below what a bare Node.js proxy achieves on this machine at all.
+ */
+export interface ReferenceFigures {
+  readonly caseId: string;
+  /** tps ÷ pgbouncer tps (select-only, 16 clients). */
+  readonly vsPgbouncer?: number;
+  /** CPU µs per transaction (select-only). */
+  readonly cpuUsPerTx?: number;
+  /** Added ms per statement (1 client). */
+  readonly addedMsPerStatement?: number;
+}
+
+export function nodePipeReference(summaries: readonly CaseSummary[]): ReferenceFigures[] {
+  const out: ReferenceFigures[] = [];
+  for (const s of summaries) {
+    const c = s.case;
+    if (!judges.throughput(c) && !judges.cpu(c) && !judges.latency(c)) continue;
+    const pick = (judged: boolean, v: number | undefined) => (judged ? v : undefined);
+    const vs = pick(judges.throughput(c), s.nodePipeVsPgbouncer);
+    const cpu = pick(judges.cpu(c), s.targets['node-pipe']?.cpuUsPerTx);
+    const added = pick(judges.latency(c), s.nodePipeAddedMsPerStatement);
+    out.push({
+      caseId: c.id,
+      ...(vs !== undefined ? { vsPgbouncer: vs } : {}),
+      ...(cpu !== undefined ? { cpuUsPerTx: cpu } : {}),
+      ...(added !== undefined ? { addedMsPerStatement: added } : {}),
+    });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,45 +244,62 @@ function spreadOf(s: CaseSummary, targets: readonly TargetName[]): string {
   return v === undefined ? '—' : `${Math.round(v * 100)}%`;
 }
 
+/** Short column names: the tables are wide enough already. */
+const SHORT: Record<TargetName, string> = { direct: 'direct', pgbouncer: 'pgb', broker: 'broker', 'node-pipe': 'pipe' };
+
+/**
+ * Three tables, one row per case each: throughput (tps and the ratios between targets), what each
+ * proxy costs (added latency per statement, CPU per transaction), and pgbench's latency.
+ */
 export function renderSummary(summaries: readonly CaseSummary[], targets: readonly TargetName[]): string {
   const has = (t: TargetName) => targets.includes(t);
-  const header = [
-    'case',
-    ...targets.map((t) => `${t} tps`),
-    ...(has('broker') && has('direct') ? ['broker/direct'] : []),
-    ...(has('broker') && has('pgbouncer') ? ['broker/pgb'] : []),
-    ...(has('pgbouncer') && has('direct') ? ['pgb/direct'] : []),
-    ...(has('broker') ? ['broker +ms/stmt'] : []),
-    ...(has('pgbouncer') ? ['pgb +ms/stmt'] : []),
-    ...(has('broker') ? ['broker µs/tx'] : []),
-    ...(has('pgbouncer') ? ['pgb µs/tx'] : []),
-    'spread',
-  ];
+  const proxies = (['broker', 'pgbouncer', 'node-pipe'] as const).filter(has);
+  const caseLabel = (s: CaseSummary) => `${s.case.workload.padEnd(13)} ${s.case.protocol.padEnd(8)} c=${s.case.clients}`;
   const failedMark = (st?: TargetStats) => (st && st.okRuns < st.runs ? `(${st.runs - st.okRuns} failed) ` : '');
-  const rows = summaries.map((s) => {
-    const t = s.targets;
-    return [
-      `${s.case.workload.padEnd(13)} ${s.case.protocol.padEnd(8)} c=${s.case.clients}`,
-      ...targets.map((name) => failedMark(t[name]) + fmt(t[name]?.tps, 0)),
-      ...(has('broker') && has('direct') ? [fmt(s.brokerVsDirect, 2)] : []),
-      ...(has('broker') && has('pgbouncer') ? [fmt(s.brokerVsPgbouncer, 2)] : []),
-      ...(has('pgbouncer') && has('direct') ? [fmt(s.pgbouncerVsDirect, 2)] : []),
-      ...(has('broker') ? [fmt(s.brokerAddedMsPerStatement, 3)] : []),
-      ...(has('pgbouncer') ? [fmt(s.pgbouncerAddedMsPerStatement, 3)] : []),
-      ...(has('broker') ? [fmt(t.broker?.cpuUsPerTx, 1)] : []),
-      ...(has('pgbouncer') ? [fmt(t.pgbouncer?.cpuUsPerTx, 1)] : []),
+
+  const ratios: [string, (s: CaseSummary) => number | undefined, boolean][] = [
+    ['broker/direct', (s) => s.brokerVsDirect, has('broker') && has('direct')],
+    ['broker/pgb', (s) => s.brokerVsPgbouncer, has('broker') && has('pgbouncer')],
+    ['pgb/direct', (s) => s.pgbouncerVsDirect, has('pgbouncer') && has('direct')],
+    ['broker/pipe', (s) => s.brokerVsNodePipe, has('broker') && has('node-pipe')],
+    ['pipe/pgb', (s) => s.nodePipeVsPgbouncer, has('node-pipe') && has('pgbouncer')],
+  ];
+  const shownRatios = ratios.filter(([, , shown]) => shown);
+  const throughput = table(
+    ['case (throughput)', ...targets.map((t) => `${t} tps`), ...shownRatios.map(([h]) => h), 'spread'],
+    summaries.map((s) => [
+      caseLabel(s),
+      ...targets.map((name) => failedMark(s.targets[name]) + fmt(s.targets[name]?.tps, 0)),
+      ...shownRatios.map(([, f]) => fmt(f(s), 2)),
       spreadOf(s, targets),
-    ];
-  });
-  const latHeader = ['case (latency, ms per transaction)', ...targets.map((t) => `${t} ms`)];
-  const latRows = summaries.map((s) => [
-    `${s.case.workload.padEnd(13)} ${s.case.protocol.padEnd(8)} c=${s.case.clients}`,
-    ...targets.map((name) => fmt(s.targets[name]?.latencyMs, 3)),
-  ]);
-  return `${table(header, rows)}\n\n${table(latHeader, latRows)}`;
+    ]),
+  );
+
+  const added: Record<(typeof proxies)[number], (s: CaseSummary) => number | undefined> = {
+    broker: (s) => s.brokerAddedMsPerStatement,
+    pgbouncer: (s) => s.pgbouncerAddedMsPerStatement,
+    'node-pipe': (s) => s.nodePipeAddedMsPerStatement,
+  };
+  const cost = proxies.length
+    ? table(
+        ['case (cost of the proxy)', ...proxies.map((p) => `${SHORT[p]} +ms/stmt`), ...proxies.map((p) => `${SHORT[p]} µs/tx`)],
+        summaries.map((s) => [
+          caseLabel(s),
+          ...proxies.map((p) => fmt(added[p](s), 3)),
+          ...proxies.map((p) => fmt(s.targets[p]?.cpuUsPerTx, 1)),
+        ]),
+      )
+    : undefined;
+
+  const latency = table(
+    ['case (latency, ms per transaction)', ...targets.map((t) => `${t} ms`)],
+    summaries.map((s) => [caseLabel(s), ...targets.map((name) => fmt(s.targets[name]?.latencyMs, 3))]),
+  );
+  return [throughput, cost, latency].filter((t): t is string => t !== undefined).join('\n\n');
 }
 
-export function renderChecks(checks: readonly GoalCheck[]): string {
+/** The targets with their verdicts, then node-pipe's figures for the same measures when given. */
+export function renderChecks(checks: readonly GoalCheck[], nodePipe?: readonly ReferenceFigures[]): string {
   const out: string[] = ['Targets from the issue:'];
   const goals = [...new Set(checks.map((c) => c.goal))];
   for (const goal of goals) {
@@ -258,7 +322,23 @@ export function renderChecks(checks: readonly GoalCheck[]): string {
       if (notes.length) out.push(`    (n/a: ${notes.join('; ')})`);
     }
   }
+  if (nodePipe) out.push(...renderReference('node-pipe', nodePipe));
   return out.join('\n');
+}
+
+function renderReference(name: string, figures: readonly ReferenceFigures[]): string[] {
+  const lines = figures
+    .map((f) => {
+      const parts = [
+        f.vsPgbouncer !== undefined ? `${fmt(f.vsPgbouncer, 2)}× pgbouncer` : undefined,
+        f.cpuUsPerTx !== undefined ? `${fmt(f.cpuUsPerTx, 1)} µs/tx` : undefined,
+        f.addedMsPerStatement !== undefined ? `${f.addedMsPerStatement >= 0 ? '+' : ''}${fmt(f.addedMsPerStatement, 3)} ms` : undefined,
+      ].filter((p): p is string => p !== undefined);
+      return parts.length ? `${' '.repeat(8)}  ${f.caseId.padEnd(26)}  ${parts.join(', ')}` : undefined;
+    })
+    .filter((l): l is string => l !== undefined);
+  const title = `  ${name} (reference, no checks)`;
+  return lines.length ? [`${title}:`, ...lines] : [`${title}: n/a — no successful ${name} run on the judged cases`];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,6 +355,8 @@ export interface BenchReport {
   readonly goals: typeof GOALS;
   readonly cases: readonly CaseSummary[];
   readonly checks: readonly GoalCheck[];
+  /** node-pipe's figures for the judged measures (not judged themselves); absent without node-pipe. */
+  readonly nodePipeReference?: readonly ReferenceFigures[];
   readonly runs: readonly RunRecord[];
 }
 

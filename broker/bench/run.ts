@@ -1,11 +1,13 @@
 /**
- * `npm run bench` — PostgreSQL direct vs PgBouncer vs the Airlock broker, with pgbench.
+ * `npm run bench` — PostgreSQL direct vs PgBouncer vs the Airlock broker vs a bare Node.js TCP
+ * pipe, with pgbench.
  *
  * One run: start an embedded PostgreSQL and load pgbench's tables, start PgBouncer (session
- * pooling) and the broker in front of it, then run every case of the matrix (workload ×
- * protocol × clients) against every target, interleaved round by round, while sampling the CPU
- * time of the PgBouncer and broker processes. Prints a summary and the targets from the issue,
- * and writes everything to `.airlock/bench/latest.json`. See docs/benchmark.md.
+ * pooling), the broker and the Node.js pipe in front of it, then run every case of the matrix
+ * (workload × protocol × clients) against every target, interleaved round by round, while
+ * sampling the CPU time of the PgBouncer, broker and pipe processes. Prints a summary and the
+ * targets from the issue (with the pipe's figures beside them for reference), and writes
+ * everything to `.airlock/bench/latest.json`. See docs/benchmark.md.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
@@ -15,14 +17,16 @@ import { clockTicksPerSecond, cpuSamplingAvailable, groupCpuMicros } from './cpu
 import { USAGE, buildCases, parseOptions, type BenchCase, type BenchOptions } from './options.js';
 import { pgbenchVersion, runPgbench, type Workload } from './pgbench.js';
 import { killAllNow, stopAll } from './processes.js';
-import { checkGoals, GOALS, renderChecks, renderSummary, summarize, writeReport, type RunRecord } from './report.js';
+import { checkGoals, GOALS, nodePipeReference, renderChecks, renderSummary, summarize, writeReport, type RunRecord } from './report.js';
 import {
   PGBOUNCER_INSTALL_HINT,
   Unavailable,
   findBinary,
   startBroker,
   startDatabase,
+  startNodePipe,
   startPgbouncer,
+  TARGET_NAMES,
   type Database,
   type Target,
   type TargetName,
@@ -142,6 +146,7 @@ async function main(): Promise<number> {
     const optional: [TargetName, () => Promise<Target>][] = [
       ['pgbouncer', () => startPgbouncer({ dir: join(tmpRoot, 'pgbouncer'), database: database as Database, pgbenchBin })],
       ['broker', () => startBroker({ repoRoot, dir: join(tmpRoot, 'broker'), database: database as Database, pgbenchBin, build: opts.build, log })],
+      ['node-pipe', () => startNodePipe({ repoRoot, dir: join(tmpRoot, 'node-pipe'), database: database as Database, pgbenchBin })],
     ];
     for (const [name, start] of optional) {
       if (!opts.targets.includes(name) || interrupted) continue;
@@ -226,7 +231,7 @@ async function main(): Promise<number> {
   }
   if (runs.length === 0) return interrupted ? 130 : 1;
 
-  const shownTargets = (['direct', 'pgbouncer', 'broker'] as const).filter((t) => opts.targets.includes(t) && status[t]?.available);
+  const shownTargets = TARGET_NAMES.filter((t) => opts.targets.includes(t) && status[t]?.available);
   const summaries = summarize(cases, shownTargets, runs);
   const brokerNote = !opts.targets.includes('broker')
     ? 'broker not among --targets'
@@ -234,14 +239,16 @@ async function main(): Promise<number> {
       ? undefined
       : `broker target unavailable${status.broker?.reason ? `: ${status.broker.reason}` : ''}`;
   const checks = checkGoals(summaries, brokerNote);
+  const pipeReference = shownTargets.includes('node-pipe') ? nodePipeReference(summaries) : undefined;
 
   log('');
-  log(`Results (median of ${opts.rounds} round(s) × ${opts.seconds} s; tps = transactions/s; +ms/stmt = added latency per statement vs direct at 1 client; µs/tx = CPU of that process per transaction; spread = largest (max − min) / median tps over the rounds)`);
+  log(`Results (median of ${opts.rounds} round(s) × ${opts.seconds} s; tps = transactions/s; pgb = pgbouncer, pipe = node-pipe (a bare Node.js TCP pipe); +ms/stmt = added latency per statement vs direct at 1 client; µs/tx = CPU of that process per transaction; spread = largest (max − min) / median tps over the rounds)`);
   log('');
   log(renderSummary(summaries, shownTargets));
   log('');
-  log(renderChecks(checks));
+  log(renderChecks(checks, pipeReference));
   if (!status.pgbouncer?.available && opts.targets.includes('pgbouncer')) log(`\npgbouncer was skipped: ${status.pgbouncer?.reason ?? PGBOUNCER_INSTALL_HINT}`);
+  if (!status['node-pipe']?.available && opts.targets.includes('node-pipe')) log(`\nnode-pipe was skipped: ${(status['node-pipe']?.reason ?? 'unknown reason').split('\n')[0]}`);
   if (brokerNote && opts.targets.includes('broker')) log(`\n${brokerNote.split('\n')[0]}`);
 
   const outPath = isAbsolute(opts.out) ? opts.out : join(repoRoot, opts.out);
@@ -265,6 +272,7 @@ async function main(): Promise<number> {
     goals: GOALS,
     cases: summaries,
     checks,
+    ...(pipeReference ? { nodePipeReference: pipeReference } : {}),
     runs,
   });
   log(`\nwritten ${outPath} (total ${elapsed(t0)})`);
@@ -277,7 +285,7 @@ function onSignal(sig: NodeJS.Signals): void {
     process.exit(130);
   }
   interrupted = true;
-  warn(`\n${sig}: stopping pgbench, pgbouncer, the broker and PostgreSQL ...`);
+  warn(`\n${sig}: stopping pgbench, pgbouncer, the broker, node-pipe and PostgreSQL ...`);
   // Stop the children now; the main loop notices `interrupted` and cleans up the rest.
   killAllNow('SIGTERM');
 }

@@ -1,15 +1,17 @@
 /**
- * The three things pgbench is pointed at:
+ * The four things pgbench is pointed at:
  *   direct     — the embedded PostgreSQL itself (baseline);
  *   pgbouncer  — PgBouncer in session pooling mode in front of it (the bar to meet);
- *   broker     — the Airlock broker (`node bin/airlock.js broker`) in front of it.
+ *   broker     — the Airlock broker (`node bin/airlock.js broker`) in front of it;
+ *   node-pipe  — a bare Node.js TCP pipe in front of it (node-pipe.ts): the floor any Node.js
+ *                proxy stands on, so the broker's figures can be split into Node's and its own.
  * Each starter either returns a ready, pre-flighted target or throws `Unavailable` with a reason
  * a person can act on; the caller reports it and goes on without that target.
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, relative } from 'node:path';
 import pg from 'pg';
 import { freePort, startEmbeddedPostgres, type EmbeddedDb } from '../demo/embedded-postgres.js';
 import {
@@ -19,11 +21,13 @@ import {
   PASSWORD_ENV,
   brokerConfigYaml,
 } from './broker-config.js';
+import { READY_PREFIX as NODE_PIPE_READY } from './node-pipe.js';
 import { initPgbench, libpqEnv, type Endpoint } from './pgbench.js';
 import { delay, runCommand, startService, waitForLine, withTimeout, type Service } from './processes.js';
 
-export type TargetName = 'direct' | 'pgbouncer' | 'broker';
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'pgbouncer', 'broker'];
+export type TargetName = 'direct' | 'pgbouncer' | 'broker' | 'node-pipe';
+/** Canonical order: the order of the table columns and of the first round. */
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'pgbouncer', 'broker', 'node-pipe'];
 
 export interface Target {
   readonly name: TargetName;
@@ -424,6 +428,86 @@ export async function startBroker(opts: {
     version: 'airlock (this checkout)',
     refresh: fetchToken,
     health: () => (svc.exited() ? describe(`broker ${svc.exitDescription()}`) : undefined),
+    stop: () => svc.stop(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// node-pipe
+
+/**
+ * Builds node-pipe.ts into `dir` and starts it in front of `upstreamHost:upstreamPort`.
+ *
+ * It is bundled to plain JavaScript with esbuild (a devDependency, as is the tsx `npm run bench`
+ * runs on) and started with plain `node`, not through tsx: tsx would transpile inside the
+ * measured process and keep its module-loader hooks (and their thread) alive there, and none of
+ * that belongs to a pipe's cost. It is built afresh into the run's temporary folder rather than
+ * into `dist/` by scripts/build.mjs, so it can never be stale (no timestamp check to get wrong,
+ * `--no-build` or not) and `npm install` does not build a benchmark-only file for everyone.
+ */
+export async function launchNodePipe(opts: {
+  repoRoot: string;
+  dir: string;
+  upstreamHost: string;
+  upstreamPort: number;
+}): Promise<{ svc: Service; port: number }> {
+  const source = join(opts.repoRoot, 'broker', 'bench', 'node-pipe.ts');
+  const shown = relative(opts.repoRoot, source);
+  if (!existsSync(source)) throw new Unavailable(`${shown} does not exist`);
+  let esbuild: typeof import('esbuild');
+  try {
+    esbuild = await import('esbuild');
+  } catch (e) {
+    throw new Unavailable(`esbuild (a devDependency) could not be loaded to build ${shown}: ${(e as Error).message}; run \`npm install\``);
+  }
+  mkdirSync(opts.dir, { recursive: true });
+  // .mjs: there is no package.json with "type": "module" in the temporary folder.
+  const bundle = join(opts.dir, 'node-pipe.mjs');
+  try {
+    await esbuild.build({ entryPoints: [source], outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' });
+  } catch (e) {
+    throw new Unavailable(`building ${shown} with esbuild failed: ${(e as Error).message}`);
+  }
+  const port = await freePort();
+  // The benchmark's own Node, so the floor is measured on the same runtime as the broker.
+  const svc = startService('node-pipe', process.execPath, [bundle, String(port), opts.upstreamHost, String(opts.upstreamPort)], { cwd: opts.dir });
+  try {
+    await waitForLine(svc, (l) => l.startsWith(NODE_PIPE_READY), 15_000);
+  } catch (e) {
+    const tail = svc.stderr.text().trim();
+    await svc.stop();
+    throw new Unavailable(`node-pipe did not come up: ${(e as Error).message}${tail ? `\n${tail}` : ''}`);
+  }
+  return { svc, port };
+}
+
+export async function startNodePipe(opts: {
+  repoRoot: string;
+  dir: string;
+  database: Database;
+  pgbenchBin: string;
+}): Promise<Target> {
+  const { db } = opts.database;
+  const { svc, port } = await launchNodePipe({ repoRoot: opts.repoRoot, dir: opts.dir, upstreamHost: db.host, upstreamPort: db.port });
+  // The superuser's credentials, as for direct: the pipe passes the authentication exchange
+  // through untouched, so PostgreSQL itself checks them.
+  const ep: Endpoint = { host: '127.0.0.1', port, user: db.user, password: db.password, database: BENCH_DATABASE };
+  const describe = (msg: string) => {
+    const err = svc.stderr.text().trim();
+    return err ? `${msg}\n--- node-pipe stderr (last lines) ---\n${err}` : msg;
+  };
+  try {
+    await preflight(opts.pgbenchBin, ep);
+  } catch (e) {
+    await svc.stop();
+    throw new Unavailable(describe((e as Error).message));
+  }
+  return {
+    name: 'node-pipe',
+    endpoint: () => ep,
+    cpuPgid: svc.pid,
+    version: `Node.js ${process.version}`,
+    health: () => (svc.exited() ? describe(`node-pipe ${svc.exitDescription()}`) : undefined),
     stop: () => svc.stop(),
   };
 }
