@@ -8,7 +8,7 @@
  * @see https://www.postgresql.org/docs/current/protocol-flow.html
  */
 import { rowsFromCommandTag, type TextDecoding } from '../protocol/postgres/index.js';
-import { sampleColumns, sampleRow, type ResultSample } from '../recording/result-sample.js';
+import { ColumnNames, sampleColumns, sampleRow, type ResultSample } from '../recording/result-sample.js';
 import type { SessionRecorder } from '../recording/session-recorder.js';
 
 interface Pending {
@@ -24,6 +24,7 @@ interface Pending {
 
 export class ExecutionTracker {
   private readonly queue: Pending[] = [];
+  private readonly columnNames = new ColumnNames();
 
   /** Whether results are sampled at all (`recording.resultRows` > 0): the relay skips the calls otherwise. */
   readonly sampling: boolean;
@@ -51,7 +52,7 @@ export class ExecutionTracker {
   /** A RowDescription as sent to the client. */
   columns(frame: Buffer): void {
     const head = this.queue[0];
-    if (head) sampleColumns((head.sample ??= { rows: [] }), frame, this.decoding());
+    if (head) sampleColumns((head.sample ??= { rows: [] }), frame, this.decoding(), this.columnNames);
   }
 
   /** A DataRow as sent to the client; `undefined` for a row streamed through in pieces. */

@@ -40,3 +40,34 @@ export function splitLine(line: string): { body: string; hash: string } | undefi
   if (!/^[0-9a-f]{64}$/.test(h)) return undefined;
   return { body: line.slice(0, at), hash: h };
 }
+
+/** Room `sealInPlace` needs before a body: the previous hash, as 64 hex digits. */
+export const SEAL_PREFIX_BYTES = 64;
+/** Room `sealInPlace` needs after a body: `,"hash":"` + 64 hex digits + `"}` + newline. */
+export const SEAL_SUFFIX_BYTES = SUFFIX_LENGTH + 1;
+const SUFFIX_START_BYTES = Buffer.from(SUFFIX_START, 'latin1');
+
+/**
+ * `sealLine` on bytes, for the journal's write buffer: the body's UTF-8 bytes sit at
+ * `buf[at + 64, bodyEnd)`. The previous hash (64 hex digits, as bytes in `previous`) is copied
+ * into the 64 bytes before it so the hash input (previous hash ‖ body) is one contiguous range;
+ * then the body is moved down over it and closed with its hash and a newline. Same bytes, same
+ * hash as `sealLine`, without building the line as a string. `previous` is updated to the new
+ * hash; returns the end of the sealed line.
+ */
+export function sealInPlace(buf: Buffer, at: number, previous: Buffer, bodyEnd: number): number {
+  // TypedArray set and copyWithin: no view objects on the path every record takes.
+  buf.set(previous, at);
+  const h = hash('sha256', buf.subarray(at, bodyEnd), 'hex');
+  buf.copyWithin(at, at + SEAL_PREFIX_BYTES, bodyEnd);
+  let end = bodyEnd - SEAL_PREFIX_BYTES;
+  buf.set(SUFFIX_START_BYTES, end);
+  end += SUFFIX_START_BYTES.length;
+  buf.write(h, end, 64, 'latin1');
+  previous.write(h, 0, 64, 'latin1');
+  end += 64;
+  buf[end++] = 0x22; // "
+  buf[end++] = 0x7d; // }
+  buf[end++] = 0x0a; // newline
+  return end;
+}

@@ -16,7 +16,7 @@
 import { closeSync, existsSync, fdatasync, fdatasyncSync, mkdirSync, openSync, readSync, fstatSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { AirlockError } from '../errors/airlock-error.js';
-import { GENESIS, sealLine, splitLine } from './hash-chain.js';
+import { GENESIS, SEAL_PREFIX_BYTES, SEAL_SUFFIX_BYTES, sealInPlace, splitLine } from './hash-chain.js';
 import { JournalIndex } from './journal-index.js';
 import { journalRecords } from './journal-lines.js';
 import type { AuditRecord, NewRecord } from './records.js';
@@ -33,16 +33,25 @@ export interface JournalOptions {
 
 export const JOURNAL_FILE = 'journal.jsonl';
 const LAZY_FLUSH_MS = 20;
+/** The write buffer's starting size; it grows for a turn with more (or larger) records. */
+const INITIAL_BUFFER_BYTES = 64 * 1024;
+/** `{"seq":<up to 16 digits>,"at":"<24 chars>"` */
+const HEAD_MAX_BYTES = 48;
 
 export class JournalFileStore implements RecordStore {
   readonly path: string;
   private readonly fd: number;
   private seq: number;
-  /** Hash of the last record written or queued: the next record's link. */
-  private head: string;
+  /** Hash of the last record written or queued, as its 64 hex digits: the next record's link. */
+  private readonly head = Buffer.alloc(64);
   private dirty = false;
   private readonly timer: NodeJS.Timeout | undefined;
-  private pending: string[] = [];
+  /**
+   * Records queued since the last flush, already sealed, as the bytes the file gets: each is
+   * encoded once, straight into this buffer, and hashed there (hash-chain.ts `sealInPlace`).
+   */
+  private buf = Buffer.allocUnsafe(INITIAL_BUFFER_BYTES);
+  private used = 0;
   private index: JournalIndex | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly scheduledFlush = (): void => {
@@ -61,7 +70,7 @@ export class JournalFileStore implements RecordStore {
     this.fd = openSync(this.path, 'a+', 0o600);
     const recovered = existed ? this.recover() : { seq: 0, hash: GENESIS };
     this.seq = recovered.seq;
-    this.head = recovered.hash;
+    this.head.write(recovered.hash, 'latin1');
     if (recovered.torn) {
       this.append({ type: 'journal.recovered', sessionId: '-', tornOffset: recovered.torn.offset, tornBytes: recovered.torn.bytes });
       this.flush();
@@ -79,9 +88,17 @@ export class JournalFileStore implements RecordStore {
   appendJson(json: string): number {
     const seq = ++this.seq;
     // `seq` and `at` lead each line, the record's own members follow, the chain's hash ends it.
-    const sealed = sealLine(this.head, `{"seq":${seq},"at":"${isoNow()}",${json.slice(1, -1)}`);
-    this.head = sealed.hash;
-    this.pending.push(`${sealed.line}\n`);
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8: room for the worst case.
+    this.reserve(SEAL_PREFIX_BYTES + HEAD_MAX_BYTES + json.length * 3 + SEAL_SUFFIX_BYTES);
+    const buf = this.buf;
+    const at = this.used;
+    let end = at + SEAL_PREFIX_BYTES;
+    end += buf.write(`{"seq":${seq},"at":"${isoNow()}"`, end, 'latin1');
+    // The record's `{` becomes the `,` after the head; its `}` is left out of the hashed body.
+    const opening = end;
+    end += buf.write(json, end, 'utf8');
+    buf[opening] = 0x2c;
+    this.used = sealInPlace(buf, at, this.head, end - 1);
     // Records nobody flushes right away (statement outcomes, session ends) ride along with the
     // next statement's flush, or go out after LAZY_FLUSH_MS at the latest.
     this.flushTimer ??= setTimeout(this.scheduledFlush, LAZY_FLUSH_MS);
@@ -89,17 +106,26 @@ export class JournalFileStore implements RecordStore {
   }
 
   flush(): void {
-    if (this.pending.length === 0) return;
-    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
-    this.pending = [];
+    const length = this.used;
+    if (length === 0) return;
+    this.used = 0;
     try {
-      writeSync(this.fd, text);
+      // writeSync may write less than asked (a full disk, a signal): what is left goes after it.
+      for (let done = 0; done < length; ) done += writeSync(this.fd, this.buf, done, length - done);
       if (this.opts.fsync === 'always') fdatasyncSync(this.fd);
       else this.dirty = true;
     } catch (e) {
       throw new AirlockError('BRK_ERR_RECORDING_FAILED', (e as Error).message, { cause: e });
     }
-    this.opts.onWritten?.(text);
+    this.opts.onWritten?.(this.buf.toString('utf8', 0, length));
+  }
+
+  /** Makes room for `bytes` more after what is queued. */
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + bytes));
+    this.buf.copy(grown, 0, 0, this.used);
+    this.buf = grown;
   }
 
   async *readAll(): AsyncIterable<AuditRecord> {

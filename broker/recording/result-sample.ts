@@ -24,13 +24,33 @@ export interface SampleLimits {
   readonly chars: number;
 }
 
-export function sampleColumns(sample: ResultSample, frame: Buffer, decoding: TextDecoding): void {
+export function sampleColumns(sample: ResultSample, frame: Buffer, decoding: TextDecoding, names?: ColumnNames): void {
   // A second result of the same statement (a multi-statement simple query) is not sampled.
   if (sample.columns !== undefined || sample.rows.length > 0) {
     sample.truncated = true;
     return;
   }
-  sample.columns = readRowDescription(frame, decoding).map((f) => f.name);
+  sample.columns = names ? names.of(frame, decoding) : readRowDescription(frame, decoding).map((f) => f.name);
+}
+
+/**
+ * A session's last RowDescription and its column names: a session mostly repeats the same few
+ * statements, so the same bytes come back and are decoded once. The names array is shared
+ * between samples; nothing changes a sample after it is recorded.
+ */
+export class ColumnNames {
+  private frame: Buffer | undefined;
+  private decoding: TextDecoding | undefined;
+  private names: string[] = [];
+
+  of(frame: Buffer, decoding: TextDecoding): string[] {
+    if (decoding === this.decoding && this.frame !== undefined && this.frame.equals(frame)) return this.names;
+    this.names = readRowDescription(frame, decoding).map((f) => f.name);
+    // A copy: the frame is a view into a chunk the session does not keep.
+    this.frame = Buffer.from(frame);
+    this.decoding = decoding;
+    return this.names;
+  }
 }
 
 /** Adds a DataRow (`Byte1 'D', Int32 len, Int16 n, n × (Int32 len, bytes)`) if there is room. */

@@ -14,6 +14,9 @@ export class SessionRecorder {
   private statements = 0;
   /** `"sessionId":"…"`, escaped once: records are assembled from such parts on the hot path. */
   private readonly sessionMember: string;
+  /** The start of every statement record up to its protocol, and of every statement outcome up to its id. */
+  private readonly statementHead: string;
+  private readonly endHead: string;
 
   constructor(
     private readonly store: RecordStore,
@@ -23,6 +26,8 @@ export class SessionRecorder {
     readonly resultLimits: SampleLimits = { rows: 0, chars: 256 },
   ) {
     this.sessionMember = `"sessionId":${JSON.stringify(sessionId)}`;
+    this.statementHead = `${this.typeAndSession('statement')},"protocol":"`;
+    this.endHead = `{${this.typeAndSession('statement.end')},"statementId":`;
   }
 
   /** A session's recorder as `recording` in the configuration asks. */
@@ -49,7 +54,7 @@ export class SessionRecorder {
    * prepared statement; callers may keep it and pass it to `statementFromFragment`.
    */
   fragment(protocol: StatementRecord['protocol'], text: string, kinds: readonly string[], decision: Decision): string {
-    return `${this.typeAndSession('statement')},"protocol":"${protocol}","text":${JSON.stringify(text)},"kinds":${JSON.stringify(kinds)},"action":"${decision.action}","rule":${JSON.stringify(decision.rule)},"explanation":${JSON.stringify(decision.explanation)}`;
+    return `${this.statementHead}${protocol}","text":${JSON.stringify(text)}${decisionMembers(kinds, decision)}`;
   }
 
   /** Queues the statement and its decision; `flush()` writes it before the statement is released. */
@@ -72,7 +77,7 @@ export class SessionRecorder {
   finished(statementId: number, startedAt: number, rows: number | null, error?: { code: string; message: string }, sample?: ResultSample): void {
     const durationMs = Math.round((performance.now() - startedAt) * 1000) / 1000;
     this.store.appendJson(
-      `{${this.typeAndSession('statement.end')},"statementId":${statementId},"durationMs":${durationMs},"rows":${rows}${error ? `,"error":${JSON.stringify(error)}` : ''}${sample ? `,"result":${JSON.stringify(sample)}` : ''}}`,
+      `${this.endHead}${statementId},"durationMs":${durationMs},"rows":${rows}${error ? `,"error":${JSON.stringify(error)}` : ''}${sample ? `,"result":${JSON.stringify(sample)}` : ''}}`,
     );
   }
 
@@ -90,6 +95,20 @@ export class SessionRecorder {
   end(reason: string): void {
     this.store.append({ type: 'session.end', sessionId: this.sessionId, reason, statements: this.statements });
   }
+}
+
+/**
+ * A decision serialised once: statements of one shape share their analysis, so its kinds and
+ * decision are the same objects every time (statement-gate.ts caches them per analysis).
+ */
+const decisionJson = new WeakMap<Decision, { readonly kinds: readonly string[]; readonly json: string }>();
+
+function decisionMembers(kinds: readonly string[], decision: Decision): string {
+  const cached = decisionJson.get(decision);
+  if (cached && cached.kinds === kinds) return cached.json;
+  const json = `,"kinds":${JSON.stringify(kinds)},"action":"${decision.action}","rule":${JSON.stringify(decision.rule)},"explanation":${JSON.stringify(decision.explanation)}`;
+  decisionJson.set(decision, { kinds, json });
+  return json;
 }
 
 const REDACTED_MEMBER = ',"parameters":"[redacted]"';

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENESIS, linkHash, sealLine, splitLine } from '../../../../broker/recording/hash-chain.js';
+import { GENESIS, linkHash, SEAL_PREFIX_BYTES, SEAL_SUFFIX_BYTES, sealInPlace, sealLine, splitLine } from '../../../../broker/recording/hash-chain.js';
 import { JOURNAL_FILE, JournalFileStore } from '../../../../broker/recording/journal-file-store.js';
 import { verifyJournal } from '../../../../broker/recording/verify-journal.js';
 
@@ -10,7 +10,7 @@ import { verifyJournal } from '../../../../broker/recording/verify-journal.js';
 async function journal(n: number): Promise<{ path: string; lines: string[] }> {
   const d = mkdtempSync(join(tmpdir(), 'airlock-chain-'));
   const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
-  for (let i = 1; i <= n; i++) store.append({ type: 'session.end', sessionId: `s${i}`, reason: `r${i}`, statements: i });
+  for (let i = 1; i <= n; i++) store.append({ type: 'session.end', sessionId: `s${i}`, reason: `r${i} — ünïcödé ${'😀'.repeat(i)}`, statements: i });
   await store.close();
   const path = join(d, JOURNAL_FILE);
   return { path, lines: readFileSync(path, 'utf8').split('\n').filter(Boolean) };
@@ -25,6 +25,28 @@ describe('hash chain', () => {
     expect(splitLine(line)).toEqual({ body: '{"seq":1,"x":"}\\",\\"hash\\":\\""', hash });
     expect(linkHash(GENESIS, splitLine(line)!.body)).toBe(hash);
     expect(splitLine('{"seq":1}')).toBeUndefined();
+  });
+
+  it('seals bytes in place exactly as sealLine seals the string, multi-byte characters included', () => {
+    const bodies = ['{"seq":1,"text":"naïve — 日本語 😀"', '{"seq":2,"x":""', `{"seq":3,"long":"${'é'.repeat(3000)}"`];
+    const buf = Buffer.alloc(64 * 1024, 0xff);
+    const previous = Buffer.from(GENESIS, 'latin1');
+    let expected = GENESIS;
+    let at = 0;
+    let text = '';
+    for (const body of bodies) {
+      const bodyEnd = at + SEAL_PREFIX_BYTES + buf.write(body, at + SEAL_PREFIX_BYTES, 'utf8');
+      const end = sealInPlace(buf, at, previous, bodyEnd);
+      const sealed = sealLine(expected, body);
+      expect(buf.toString('utf8', at, end)).toBe(`${sealed.line}\n`);
+      expect(end - at).toBeLessThanOrEqual(Buffer.byteLength(body) + SEAL_SUFFIX_BYTES);
+      expect(previous.toString('latin1')).toBe(sealed.hash);
+      expected = sealed.hash;
+      text += `${sealed.line}\n`;
+      at = end;
+    }
+    // Consecutive records sit back to back, nothing of the scratch room left between them.
+    expect(buf.toString('utf8', 0, at)).toBe(text);
   });
 
   it('links every record to the one before it', async () => {
@@ -44,7 +66,7 @@ describe('hash chain', () => {
 
   it('names an edited record, even when the edit keeps the JSON valid', async () => {
     const { path, lines } = await journal(6);
-    lines[3] = lines[3]!.replace('"reason":"r4"', '"reason":"rX"');
+    lines[3] = lines[3]!.replace('"reason":"r4 ', '"reason":"rX ');
     write(path, lines);
     const v = await verifyJournal(path);
     expect(v.ok).toBe(false);
