@@ -30,9 +30,12 @@ export class ExtendedQueryState {
   private readonly portals = new Map<string, BoundPortal>();
 
   parsed(name: string, sql: string, gate: GateResult, paramTypes?: readonly number[], output?: StatementOutput): void {
-    if (name === '' || !this.statements.has(name)) {
-      this.statements.set(name, { sql, gate, ...(paramTypes?.length ? { paramTypes } : {}), ...(output ? { output } : {}) });
-    }
+    if (name !== '' && this.statements.has(name)) return;
+    // Drivers without named statements (pgbench -M extended, many ORMs) send the same unnamed
+    // Parse before every Bind: keep the statement judged the same way, and its record fragment.
+    const current = name === '' ? this.statements.get('') : undefined;
+    if (current && current.sql === sql && current.gate === gate && current.output === output && sameTypes(current.paramTypes, paramTypes)) return;
+    this.statements.set(name, { sql, gate, ...(paramTypes?.length ? { paramTypes } : {}), ...(output ? { output } : {}) });
   }
 
   /** Judges every prepared statement and bound portal again (the session's rules changed). */
@@ -66,4 +69,11 @@ export class ExtendedQueryState {
       else this.statements.delete(name);
     }
   }
+}
+
+function sameTypes(kept: readonly number[] | undefined, parsed: readonly number[] | undefined): boolean {
+  const n = parsed?.length ?? 0;
+  if ((kept?.length ?? 0) !== n) return false;
+  for (let i = 0; i < n; i++) if (kept![i] !== parsed![i]) return false;
+  return true;
 }

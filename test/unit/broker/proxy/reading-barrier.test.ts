@@ -53,6 +53,26 @@ describe('extended query state', () => {
     expect(s.statement('')?.sql).toBe('SELECT 2');
   });
 
+  it('keeps the unnamed statement (and its record fragment) when the same text is parsed again the same way', () => {
+    const s = new ExtendedQueryState();
+    const g = gate();
+    s.parsed('', 'SELECT $1', g, [23]);
+    const first = s.statement('')!;
+    first.fragment = 'built once';
+    s.parsed('', 'SELECT $1', g, [23]);
+    expect(s.statement('')).toBe(first);
+    // Anything that changes how it is judged or run makes it a new statement.
+    s.parsed('', 'SELECT $1', g, [25]);
+    expect(s.statement('')).not.toBe(first);
+    expect(s.statement('')?.fragment).toBeUndefined();
+    const second = s.statement('')!;
+    s.parsed('', 'SELECT $1', gate(), [25]);
+    expect(s.statement('')).not.toBe(second);
+    const third = s.statement('')!;
+    s.parsed('', 'SELECT $2', third.gate, [25]);
+    expect(s.statement('')?.sql).toBe('SELECT $2');
+  });
+
   it('forgets statements on Close, DEALLOCATE and DISCARD', () => {
     const s = new ExtendedQueryState();
     s.parsed('a', 'SELECT 1', gate());
