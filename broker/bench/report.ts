@@ -280,14 +280,27 @@ export function renderSummary(summaries: readonly CaseSummary[], targets: readon
     pgbouncer: (s) => s.pgbouncerAddedMsPerStatement,
     'node-pipe': (s) => s.nodePipeAddedMsPerStatement,
   };
+  // The broker's CPU above the bare pipe's: what its own work (framing, analysis, rules,
+  // recording) costs per transaction, with the sockets' share taken out.
+  const ownWork = has('broker') && has('node-pipe');
   const cost = proxies.length
     ? table(
-        ['case (cost of the proxy)', ...proxies.map((p) => `${SHORT[p]} +ms/stmt`), ...proxies.map((p) => `${SHORT[p]} µs/tx`)],
-        summaries.map((s) => [
-          caseLabel(s),
-          ...proxies.map((p) => fmt(added[p](s), 3)),
-          ...proxies.map((p) => fmt(s.targets[p]?.cpuUsPerTx, 1)),
-        ]),
+        [
+          'case (cost of the proxy)',
+          ...proxies.map((p) => `${SHORT[p]} +ms/stmt`),
+          ...proxies.map((p) => `${SHORT[p]} µs/tx`),
+          ...(ownWork ? ['broker−pipe µs/tx'] : []),
+        ],
+        summaries.map((s) => {
+          const broker = s.targets.broker?.cpuUsPerTx;
+          const pipe = s.targets['node-pipe']?.cpuUsPerTx;
+          return [
+            caseLabel(s),
+            ...proxies.map((p) => fmt(added[p](s), 3)),
+            ...proxies.map((p) => fmt(s.targets[p]?.cpuUsPerTx, 1)),
+            ...(ownWork ? [fmt(broker !== undefined && pipe !== undefined ? broker - pipe : undefined, 1)] : []),
+          ];
+        }),
       )
     : undefined;
 

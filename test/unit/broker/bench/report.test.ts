@@ -174,9 +174,10 @@ describe('bench report: tables', () => {
       'broker µs/tx',
       'pgb µs/tx',
       'pipe µs/tx',
+      'broker−pipe µs/tx',
     ]);
-    expect(rowOf(cost, /select-only\s+simple\s+c=1\s/)).toEqual(['0.170', '0.040', '0.050', '130.0', '52.0', '80.0']);
-    expect(rowOf(cost, /select-only\s+simple\s+c=16/)).toEqual(['—', '—', '—', '57.0', '22.0', '48.0']);
+    expect(rowOf(cost, /select-only\s+simple\s+c=1\s/)).toEqual(['0.170', '0.040', '0.050', '130.0', '52.0', '80.0', '50.0']);
+    expect(rowOf(cost, /select-only\s+simple\s+c=16/)).toEqual(['—', '—', '—', '57.0', '22.0', '48.0', '9.0']);
 
     expect(headerOf(latency)).toEqual(['case (latency, ms per transaction)', 'direct ms', 'pgbouncer ms', 'broker ms', 'node-pipe ms']);
     expect(rowOf(latency, /simple-update\s+simple\s+c=16/)).toEqual(['3.200', '4.500', '8.000', '5.300']);
@@ -185,6 +186,7 @@ describe('bench report: tables', () => {
   it('shows no node-pipe column when it did not run, and no cost table without a proxy', () => {
     const three = renderSummary(fixture(['direct', 'pgbouncer', 'broker']), ['direct', 'pgbouncer', 'broker']);
     expect(three).not.toMatch(/pipe/);
+    expect(headerOf(three.split('\n\n')[1] ?? '')).toEqual(['case (cost of the proxy)', 'broker +ms/stmt', 'pgb +ms/stmt', 'broker µs/tx', 'pgb µs/tx']);
     expect(three).toContain('broker/pgb');
     const directOnly = renderSummary(fixture(['direct']), ['direct']).split('\n\n');
     expect(directOnly.map((t) => headerOf(t)[0])).toEqual(['case (throughput)', 'case (latency, ms per transaction)']);
