@@ -35,8 +35,8 @@ export const JOURNAL_FILE = 'journal.jsonl';
 const LAZY_FLUSH_MS = 20;
 /** The write buffer's starting size; it grows for a turn with more (or larger) records. */
 const INITIAL_BUFFER_BYTES = 64 * 1024;
-/** `{"seq":<up to 16 digits>,"at":"<24 chars>"` */
-const HEAD_MAX_BYTES = 48;
+/** `{"seq":` + up to 16 digits + `,"at":"` + 24 characters + `"` is 55 bytes at most. */
+const HEAD_MAX_BYTES = 64;
 
 export class JournalFileStore implements RecordStore {
   readonly path: string;
