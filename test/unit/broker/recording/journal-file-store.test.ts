@@ -18,6 +18,26 @@ function startInfo() {
 const allow = { action: 'allow' as const, rule: 'r', explanation: 'ok', hint: undefined, statementIndex: 0 };
 
 describe('journal file store', () => {
+  it('grows its write buffer for a turn of many records and for one record larger than the buffer', async () => {
+    const d = dir();
+    const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
+    const rec = new SessionRecorder(store, 's1', false);
+    rec.start(startInfo());
+    // 150,000 UTF-16 units of 2- and 4-byte UTF-8: far past the 64 KB the buffer starts with.
+    const huge = `SELECT '${'é😀'.repeat(50_000)}'`;
+    const small = Array.from({ length: 2_000 }, (_, i) => `SELECT ${i}`);
+    rec.statement('simple', huge, ['select'], allow);
+    for (const sql of small) rec.statement('simple', sql, ['select'], allow);
+    rec.flush();
+    await store.close();
+    const v = await verifyJournal(join(d, JOURNAL_FILE));
+    expect(v.ok, v.text).toBe(true);
+    expect(v.records).toBe(2 + small.length);
+    const texts = readFileSync(join(d, JOURNAL_FILE), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text?: string }).text);
+    expect(texts[1]).toBe(huge);
+    expect(texts.slice(2)).toEqual(small);
+  });
+
   it('writes queued records with one write at flush, and by itself shortly after', async () => {
     const d = dir();
     const store = new JournalFileStore({ directory: d, fsync: 'write', syncIntervalMs: 1000 });
