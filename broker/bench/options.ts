@@ -2,7 +2,7 @@
  * Command-line flags of `npm run bench` and the case matrix they select.
  */
 import type { Protocol, Workload } from './pgbench.js';
-import { TARGET_NAMES, type TargetName } from './targets.js';
+import { DEFAULT_TARGETS, TARGET_NAMES, type TargetName } from './targets.js';
 
 export interface BenchOptions {
   readonly seconds: number;
@@ -17,6 +17,8 @@ export interface BenchOptions {
   readonly out: string;
   /** Rebuild dist/ (the bundle bin/airlock.js runs) when it is older than broker/. */
   readonly build: boolean;
+  /** `--baseline REF`: the git ref whose broker runs as the `baseline` target (resolved by baseline.ts). */
+  readonly baseline?: string;
 }
 
 export interface BenchCase {
@@ -39,7 +41,12 @@ with a bare Node.js TCP pipe (node-pipe) alongside: the floor any Node.js proxy 
   --seconds N          length of each pgbench run (-T), default 5
   --rounds N           rounds; every case runs once per target per round, default 3
   --scale N            pgbench -i scale factor, default 10 (1 = 100k accounts)
-  --targets LIST       comma-separated subset of ${TARGET_NAMES.join(',')} (default: all)
+  --targets LIST       comma-separated subset of ${TARGET_NAMES.join(',')}
+                       (default: all but baseline)
+  --baseline REF       also run the broker built from git ref REF (HEAD~1, main, a commit) as
+                       the target "baseline", interleaved with this checkout's broker: on a
+                       noisy machine the only trustworthy way to compare two builds. The ref is
+                       taken with git archive into the temporary folder and built there
   --workloads LIST     of ${WORKLOADS.join(',')} (default: select-only,simple-update)
   --protocols LIST     of ${PROTOCOLS.join(',')} (default: all)
   --clients LIST       client counts, default 1,16 (more than 1 client uses -j 2)
@@ -69,7 +76,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   let seconds = quick ? 2 : 5;
   let rounds = quick ? 1 : 3;
   let scale = quick ? 1 : 10;
-  let targets: TargetName[] = [...TARGET_NAMES];
+  let targets: TargetName[] = [...DEFAULT_TARGETS];
+  let baseline: string | undefined;
   let workloads: Workload[] = ['select-only', 'simple-update'];
   let protocols: Protocol[] = [...PROTOCOLS];
   let clients: number[] = [1, 16];
@@ -118,13 +126,22 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--out':
         out = value();
         break;
+      case '--baseline': {
+        const ref = value().trim();
+        // A leading dash is most likely the next flag, and git would read it as an option.
+        if (!ref || ref.startsWith('-')) throw new Error(`--baseline expects a git ref (a commit, branch or HEAD~N), got "${ref}"`);
+        baseline = ref;
+        break;
+      }
       default:
         throw new Error(`unknown flag "${arg}"\n\n${USAGE}`);
     }
   }
+  if (baseline !== undefined && !targets.includes('baseline')) targets.push('baseline');
+  if (baseline === undefined && targets.includes('baseline')) throw new Error('--targets baseline needs --baseline REF: the git ref to build the baseline broker from');
   // Keep the targets in their canonical order whatever order they were given in.
   targets = TARGET_NAMES.filter((t) => targets.includes(t));
-  return { seconds, rounds, scale, quick, targets, workloads, protocols, clients, out, build };
+  return { seconds, rounds, scale, quick, targets, workloads, protocols, clients, out, build, ...(baseline !== undefined ? { baseline } : {}) };
 }
 
 export function buildCases(o: BenchOptions): BenchCase[] {

@@ -55,10 +55,13 @@ export interface CaseSummary {
   /** How far the broker is from a bare Node.js pipe: what its own work costs in throughput. */
   readonly brokerVsNodePipe?: number;
   readonly nodePipeVsPgbouncer?: number;
+  /** broker ÷ baseline (the broker built from `--baseline REF`): above 1, this checkout is faster. */
+  readonly brokerVsBaseline?: number;
   /** (broker − direct latency) / statements per transaction; meaningful at 1 client. */
   readonly brokerAddedMsPerStatement?: number;
   readonly pgbouncerAddedMsPerStatement?: number;
   readonly nodePipeAddedMsPerStatement?: number;
+  readonly baselineAddedMsPerStatement?: number;
 }
 
 export interface GoalCheck {
@@ -118,9 +121,11 @@ export function summarize(cases: readonly BenchCase[], targets: readonly TargetN
       ...opt('pgbouncerVsDirect', ratio(per.pgbouncer?.tps, per.direct?.tps)),
       ...opt('brokerVsNodePipe', ratio(per.broker?.tps, per['node-pipe']?.tps)),
       ...opt('nodePipeVsPgbouncer', ratio(per['node-pipe']?.tps, per.pgbouncer?.tps)),
+      ...opt('brokerVsBaseline', ratio(per.broker?.tps, per.baseline?.tps)),
       ...opt('brokerAddedMsPerStatement', added('broker')),
       ...opt('pgbouncerAddedMsPerStatement', added('pgbouncer')),
       ...opt('nodePipeAddedMsPerStatement', added('node-pipe')),
+      ...opt('baselineAddedMsPerStatement', added('baseline')),
     };
   });
 }
@@ -215,6 +220,57 @@ export function nodePipeReference(summaries: readonly CaseSummary[]): ReferenceF
   return out;
 }
 
+/**
+ * This checkout's broker against the baseline build, per case: the ratio and the difference of
+ * the medians (as in the tables), and the same two round by round — both ran in every round, a
+ * few seconds apart — so the spread of those shows whether a difference stands out of the noise.
+ */
+export interface BaselineComparison {
+  readonly caseId: string;
+  /** broker ÷ baseline tps. */
+  readonly tpsRatio?: number;
+  /** broker − baseline CPU µs per transaction: negative when this checkout costs less. */
+  readonly cpuUsPerTxDiff?: number;
+  /** Rounds in which both had a successful run. */
+  readonly pairedRounds: number;
+  /** Lowest and highest per-round broker ÷ baseline tps (at least two paired rounds). */
+  readonly tpsRatioRange?: readonly [number, number];
+  /** Lowest and highest per-round broker − baseline µs/tx (at least two paired rounds). */
+  readonly cpuUsPerTxDiffRange?: readonly [number, number];
+}
+
+export function compareWithBaseline(summaries: readonly CaseSummary[], runs: readonly RunRecord[]): BaselineComparison[] {
+  const range = (v: readonly number[]): readonly [number, number] | undefined => (v.length > 1 ? [Math.min(...v), Math.max(...v)] : undefined);
+  return summaries.map((s) => {
+    const ok = (t: TargetName) => new Map(runs.filter((r) => r.ok && r.caseId === s.case.id && r.target === t).map((r) => [r.round, r]));
+    const broker = ok('broker');
+    const baseline = ok('baseline');
+    const ratios: number[] = [];
+    const diffs: number[] = [];
+    let paired = 0;
+    for (const [round, b] of broker) {
+      const a = baseline.get(round);
+      if (!a) continue;
+      paired++;
+      const r = ratio(b.tps, a.tps);
+      if (r !== undefined) ratios.push(r);
+      if (b.cpuUsPerTx !== undefined && a.cpuUsPerTx !== undefined) diffs.push(b.cpuUsPerTx - a.cpuUsPerTx);
+    }
+    const cpuB = s.targets.broker?.cpuUsPerTx;
+    const cpuA = s.targets.baseline?.cpuUsPerTx;
+    const tpsRange = range(ratios);
+    const cpuRange = range(diffs);
+    return {
+      caseId: s.case.id,
+      ...(s.brokerVsBaseline !== undefined ? { tpsRatio: s.brokerVsBaseline } : {}),
+      ...(cpuB !== undefined && cpuA !== undefined ? { cpuUsPerTxDiff: cpuB - cpuA } : {}),
+      pairedRounds: paired,
+      ...(tpsRange ? { tpsRatioRange: tpsRange } : {}),
+      ...(cpuRange ? { cpuUsPerTxDiffRange: cpuRange } : {}),
+    };
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // text output
 
@@ -244,8 +300,13 @@ function spreadOf(s: CaseSummary, targets: readonly TargetName[]): string {
   return v === undefined ? '—' : `${Math.round(v * 100)}%`;
 }
 
+/** With an explicit sign, the minus a real one: `+1.2`, `−3.1`. */
+function signed(v: number, digits: number): string {
+  return `${v < 0 ? '−' : '+'}${fmt(Math.abs(v), digits)}`;
+}
+
 /** Short column names: the tables are wide enough already. */
-const SHORT: Record<TargetName, string> = { direct: 'direct', pgbouncer: 'pgb', broker: 'broker', 'node-pipe': 'pipe' };
+const SHORT: Record<TargetName, string> = { direct: 'direct', pgbouncer: 'pgb', broker: 'broker', 'node-pipe': 'pipe', baseline: 'baseline' };
 
 /**
  * Three tables, one row per case each: throughput (tps and the ratios between targets), what each
@@ -253,7 +314,7 @@ const SHORT: Record<TargetName, string> = { direct: 'direct', pgbouncer: 'pgb', 
  */
 export function renderSummary(summaries: readonly CaseSummary[], targets: readonly TargetName[]): string {
   const has = (t: TargetName) => targets.includes(t);
-  const proxies = (['broker', 'pgbouncer', 'node-pipe'] as const).filter(has);
+  const proxies = (['broker', 'pgbouncer', 'node-pipe', 'baseline'] as const).filter(has);
   const caseLabel = (s: CaseSummary) => `${s.case.workload.padEnd(13)} ${s.case.protocol.padEnd(8)} c=${s.case.clients}`;
   const failedMark = (st?: TargetStats) => (st && st.okRuns < st.runs ? `(${st.runs - st.okRuns} failed) ` : '');
 
@@ -263,6 +324,7 @@ export function renderSummary(summaries: readonly CaseSummary[], targets: readon
     ['pgb/direct', (s) => s.pgbouncerVsDirect, has('pgbouncer') && has('direct')],
     ['broker/pipe', (s) => s.brokerVsNodePipe, has('broker') && has('node-pipe')],
     ['pipe/pgb', (s) => s.nodePipeVsPgbouncer, has('node-pipe') && has('pgbouncer')],
+    ['broker/baseline', (s) => s.brokerVsBaseline, has('broker') && has('baseline')],
   ];
   const shownRatios = ratios.filter(([, , shown]) => shown);
   const throughput = table(
@@ -279,10 +341,13 @@ export function renderSummary(summaries: readonly CaseSummary[], targets: readon
     broker: (s) => s.brokerAddedMsPerStatement,
     pgbouncer: (s) => s.pgbouncerAddedMsPerStatement,
     'node-pipe': (s) => s.nodePipeAddedMsPerStatement,
+    baseline: (s) => s.baselineAddedMsPerStatement,
   };
   // The broker's CPU above the bare pipe's: what its own work (framing, analysis, rules,
   // recording) costs per transaction, with the sockets' share taken out.
   const ownWork = has('broker') && has('node-pipe');
+  // This checkout's CPU above the other build's: what the change between them costs (or saves).
+  const vsBaseline = has('broker') && has('baseline');
   const cost = proxies.length
     ? table(
         [
@@ -290,15 +355,18 @@ export function renderSummary(summaries: readonly CaseSummary[], targets: readon
           ...proxies.map((p) => `${SHORT[p]} +ms/stmt`),
           ...proxies.map((p) => `${SHORT[p]} µs/tx`),
           ...(ownWork ? ['broker−pipe µs/tx'] : []),
+          ...(vsBaseline ? ['broker−baseline µs/tx'] : []),
         ],
         summaries.map((s) => {
           const broker = s.targets.broker?.cpuUsPerTx;
           const pipe = s.targets['node-pipe']?.cpuUsPerTx;
+          const baseline = s.targets.baseline?.cpuUsPerTx;
           return [
             caseLabel(s),
             ...proxies.map((p) => fmt(added[p](s), 3)),
             ...proxies.map((p) => fmt(s.targets[p]?.cpuUsPerTx, 1)),
             ...(ownWork ? [fmt(broker !== undefined && pipe !== undefined ? broker - pipe : undefined, 1)] : []),
+            ...(vsBaseline ? [fmt(broker !== undefined && baseline !== undefined ? broker - baseline : undefined, 1)] : []),
           ];
         }),
       )
@@ -354,6 +422,35 @@ function renderReference(name: string, figures: readonly ReferenceFigures[]): st
   return lines.length ? [`${title}:`, ...lines] : [`${title}: n/a — no successful ${name} run on the judged cases`];
 }
 
+/** True when the ref given to `--baseline` is the commit id itself (or a prefix): no need to show both. */
+export function refIsCommitId(b: { readonly ref: string; readonly commit: string }): boolean {
+  return /^[0-9a-f]{4,}$/i.test(b.ref) && b.commit.startsWith(b.ref.toLowerCase());
+}
+
+/**
+ * The block printed after the targets when the baseline ran, one line per case, e.g.
+ * `select-only/simple/c16      1.04× tps, −3.1 µs/tx  (per round: 0.97–1.10×, −6.0 to +1.2 µs/tx)`.
+ */
+export function renderBaselineComparison(baseline: { readonly ref: string; readonly commit: string }, comparisons: readonly BaselineComparison[]): string {
+  const short = baseline.commit.slice(0, 7);
+  const title = `broker vs baseline (${refIsCommitId(baseline) ? short : `${baseline.ref} = ${short}`})`;
+  const lines = comparisons
+    .map((c) => {
+      const main = [
+        c.tpsRatio !== undefined ? `${fmt(c.tpsRatio, 2)}× tps` : undefined,
+        c.cpuUsPerTxDiff !== undefined ? `${signed(c.cpuUsPerTxDiff, 1)} µs/tx` : undefined,
+      ].filter((p): p is string => p !== undefined);
+      if (main.length === 0) return undefined;
+      const perRound = [
+        c.tpsRatioRange ? `${fmt(c.tpsRatioRange[0], 2)}–${fmt(c.tpsRatioRange[1], 2)}×` : undefined,
+        c.cpuUsPerTxDiffRange ? `${signed(c.cpuUsPerTxDiffRange[0], 1)} to ${signed(c.cpuUsPerTxDiffRange[1], 1)} µs/tx` : undefined,
+      ].filter((p): p is string => p !== undefined);
+      return `  ${c.caseId.padEnd(26)}  ${main.join(', ')}${perRound.length ? `  (per round: ${perRound.join(', ')})` : ''}`;
+    })
+    .filter((l): l is string => l !== undefined);
+  return lines.length ? [`${title}:`, ...lines].join('\n') : `${title}: n/a — no case where both the broker and the baseline ran successfully`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON
 
@@ -370,6 +467,9 @@ export interface BenchReport {
   readonly checks: readonly GoalCheck[];
   /** node-pipe's figures for the judged measures (not judged themselves); absent without node-pipe. */
   readonly nodePipeReference?: readonly ReferenceFigures[];
+  /** With `--baseline REF`: what REF resolved to, and the broker against it per case. */
+  readonly baseline?: { readonly ref: string; readonly commit: string; readonly version: string };
+  readonly baselineComparison?: readonly BaselineComparison[];
   readonly runs: readonly RunRecord[];
 }
 

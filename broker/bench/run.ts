@@ -8,16 +8,31 @@
  * sampling the CPU time of the PgBouncer, broker and pipe processes. Prints a summary and the
  * targets from the issue (with the pipe's figures beside them for reference), and writes
  * everything to `.airlock/bench/latest.json`. See docs/benchmark.md.
+ *
+ * With `--baseline REF` the broker built from that commit runs too, as a fifth target
+ * (baseline.ts), and the report compares this checkout's broker with it.
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { baselineVersion, describeBaseline, resolveBaselineRef, startBaseline, type BaselineRef } from './baseline.js';
 import { clockTicksPerSecond, cpuSamplingAvailable, groupCpuMicros } from './cpu.js';
 import { USAGE, buildCases, parseOptions, type BenchCase, type BenchOptions } from './options.js';
 import { pgbenchVersion, runPgbench, type Workload } from './pgbench.js';
 import { killAllNow, stopAll } from './processes.js';
-import { checkGoals, GOALS, nodePipeReference, renderChecks, renderSummary, summarize, writeReport, type RunRecord } from './report.js';
+import {
+  checkGoals,
+  compareWithBaseline,
+  GOALS,
+  nodePipeReference,
+  renderBaselineComparison,
+  renderChecks,
+  renderSummary,
+  summarize,
+  writeReport,
+  type RunRecord,
+} from './report.js';
 import {
   PGBOUNCER_INSTALL_HINT,
   Unavailable,
@@ -108,6 +123,17 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const t0 = Date.now();
 
+  // Before anything starts: a mistyped ref should cost a second, not a database start-up.
+  let baseline: BaselineRef | undefined;
+  if (opts.baseline !== undefined) {
+    try {
+      baseline = await resolveBaselineRef(repoRoot, opts.baseline);
+    } catch (e) {
+      warn((e as Error).message);
+      return 2;
+    }
+  }
+
   const pgbenchBin = findBinary('pgbench');
   if (!pgbenchBin) {
     warn('pgbench not found on PATH: install the PostgreSQL client tools (Debian/Ubuntu: `sudo apt-get install -y postgresql-contrib` or `postgresql-client`).');
@@ -138,6 +164,7 @@ async function main(): Promise<number> {
 
   try {
     log(`airlock bench: ${cases.length} cases × ${opts.targets.length} targets × ${opts.rounds} round(s) × ${opts.seconds} s, scale ${opts.scale}`);
+    if (baseline) log(`baseline: ${baseline.ref} = ${baseline.commit}`);
     database = await startDatabase({ baseDir: join(tmpRoot, 'pg'), scale: opts.scale, pgbenchBin, log });
     const targets: Target[] = [];
     if (opts.targets.includes('direct')) targets.push(database.target);
@@ -147,6 +174,20 @@ async function main(): Promise<number> {
       ['pgbouncer', () => startPgbouncer({ dir: join(tmpRoot, 'pgbouncer'), database: database as Database, pgbenchBin })],
       ['broker', () => startBroker({ repoRoot, dir: join(tmpRoot, 'broker'), database: database as Database, pgbenchBin, build: opts.build, log })],
       ['node-pipe', () => startNodePipe({ repoRoot, dir: join(tmpRoot, 'node-pipe'), database: database as Database, pgbenchBin })],
+      [
+        'baseline',
+        () =>
+          startBaseline({
+            repoRoot,
+            baseline: baseline as BaselineRef,
+            srcDir: join(tmpRoot, 'baseline-src'),
+            dir: join(tmpRoot, 'baseline'),
+            database: database as Database,
+            pgbenchBin,
+            log,
+            warn,
+          }),
+      ],
     ];
     for (const [name, start] of optional) {
       if (!opts.targets.includes(name) || interrupted) continue;
@@ -240,16 +281,23 @@ async function main(): Promise<number> {
       : `broker target unavailable${status.broker?.reason ? `: ${status.broker.reason}` : ''}`;
   const checks = checkGoals(summaries, brokerNote);
   const pipeReference = shownTargets.includes('node-pipe') ? nodePipeReference(summaries) : undefined;
+  const vsBaseline = baseline && shownTargets.includes('baseline') ? compareWithBaseline(summaries, runs) : undefined;
 
   log('');
-  log(`Results (median of ${opts.rounds} round(s) × ${opts.seconds} s; tps = transactions/s; pgb = pgbouncer, pipe = node-pipe (a bare Node.js TCP pipe); +ms/stmt = added latency per statement vs direct at 1 client; µs/tx = CPU of that process per transaction; spread = largest (max − min) / median tps over the rounds)`);
+  const baselineLegend = baseline && vsBaseline ? `; baseline = the broker built from ${describeBaseline(baseline)}` : '';
+  log(`Results (median of ${opts.rounds} round(s) × ${opts.seconds} s; tps = transactions/s; pgb = pgbouncer, pipe = node-pipe (a bare Node.js TCP pipe)${baselineLegend}; +ms/stmt = added latency per statement vs direct at 1 client; µs/tx = CPU of that process per transaction; spread = largest (max − min) / median tps over the rounds)`);
   log('');
   log(renderSummary(summaries, shownTargets));
   log('');
   log(renderChecks(checks, pipeReference));
+  if (baseline && vsBaseline) {
+    log('');
+    log(renderBaselineComparison(baseline, vsBaseline));
+  }
   if (!status.pgbouncer?.available && opts.targets.includes('pgbouncer')) log(`\npgbouncer was skipped: ${status.pgbouncer?.reason ?? PGBOUNCER_INSTALL_HINT}`);
   if (!status['node-pipe']?.available && opts.targets.includes('node-pipe')) log(`\nnode-pipe was skipped: ${(status['node-pipe']?.reason ?? 'unknown reason').split('\n')[0]}`);
   if (brokerNote && opts.targets.includes('broker')) log(`\n${brokerNote.split('\n')[0]}`);
+  if (!status.baseline?.available && opts.targets.includes('baseline')) log(`\nbaseline was skipped: ${(status.baseline?.reason ?? 'unknown reason').split('\n')[0]}`);
 
   const outPath = isAbsolute(opts.out) ? opts.out : join(repoRoot, opts.out);
   writeReport(outPath, {
@@ -273,6 +321,8 @@ async function main(): Promise<number> {
     cases: summaries,
     checks,
     ...(pipeReference ? { nodePipeReference: pipeReference } : {}),
+    ...(baseline ? { baseline: { ref: baseline.ref, commit: baseline.commit, version: baselineVersion(baseline) } } : {}),
+    ...(vsBaseline ? { baselineComparison: vsBaseline } : {}),
     runs,
   });
   log(`\nwritten ${outPath} (total ${elapsed(t0)})`);

@@ -1,10 +1,12 @@
 /**
- * The four things pgbench is pointed at:
- *   direct     — the embedded PostgreSQL itself (baseline);
+ * The things pgbench is pointed at:
+ *   direct     — the embedded PostgreSQL itself (the reference for added latency);
  *   pgbouncer  — PgBouncer in session pooling mode in front of it (the bar to meet);
  *   broker     — the Airlock broker (`node bin/airlock.js broker`) in front of it;
  *   node-pipe  — a bare Node.js TCP pipe in front of it (node-pipe.ts): the floor any Node.js
- *                proxy stands on, so the broker's figures can be split into Node's and its own.
+ *                proxy stands on, so the broker's figures can be split into Node's and its own;
+ *   baseline   — only with `--baseline REF`: the broker built from another commit, started by
+ *                the same code as `broker` (baseline.ts), to compare two builds in one run.
  * Each starter either returns a ready, pre-flighted target or throws `Unavailable` with a reason
  * a person can act on; the caller reports it and goes on without that target.
  */
@@ -25,9 +27,14 @@ import { READY_PREFIX as NODE_PIPE_READY } from './node-pipe.js';
 import { initPgbench, libpqEnv, type Endpoint } from './pgbench.js';
 import { delay, runCommand, startService, waitForLine, withTimeout, type Service } from './processes.js';
 
-export type TargetName = 'direct' | 'pgbouncer' | 'broker' | 'node-pipe';
-/** Canonical order: the order of the table columns and of the first round. */
-export const TARGET_NAMES: readonly TargetName[] = ['direct', 'pgbouncer', 'broker', 'node-pipe'];
+export type TargetName = 'direct' | 'pgbouncer' | 'broker' | 'node-pipe' | 'baseline';
+/**
+ * Canonical order: the order of the table columns and of the first round. baseline comes last so
+ * that without it every table reads as before, and with it its columns sit at the end.
+ */
+export const TARGET_NAMES: readonly TargetName[] = ['direct', 'pgbouncer', 'broker', 'node-pipe', 'baseline'];
+/** What runs without `--targets`: baseline needs a git ref, so only `--baseline` adds it. */
+export const DEFAULT_TARGETS: readonly TargetName[] = TARGET_NAMES.filter((t) => t !== 'baseline');
 
 export interface Target {
   readonly name: TargetName;
@@ -36,7 +43,7 @@ export interface Target {
   /** Process group whose CPU time is charged to this target (none for direct). */
   readonly cpuPgid?: number;
   readonly version?: string;
-  /** Called before each round; the broker refreshes its token. */
+  /** Called before each round; the broker (and baseline) refreshes its token. */
   refresh?(): Promise<void>;
   /** Why the target is no longer usable (its process died), if it is not. */
   health(): string | undefined;
@@ -332,7 +339,6 @@ function newestSource(dir: string, depth = 0): number {
  */
 export async function ensureBrokerBuilt(repoRoot: string, log: (line: string) => void): Promise<void> {
   const bundle = join(repoRoot, 'dist', 'broker', 'cli.js');
-  const buildScript = join(repoRoot, 'scripts', 'build.mjs');
   let bundleTime = 0;
   try {
     bundleTime = statSync(bundle).mtimeMs;
@@ -340,22 +346,44 @@ export async function ensureBrokerBuilt(repoRoot: string, log: (line: string) =>
     // missing
   }
   if (bundleTime > 0 && bundleTime >= newestSource(join(repoRoot, 'broker'))) return;
-  if (!existsSync(buildScript)) return; // nothing we know how to run: bin/airlock.js will say what is wrong
-  log(`  building the broker (${bundleTime ? 'dist/ is older than broker/' : 'dist/ does not exist'}): node scripts/build.mjs ...`);
-  const res = await runCommand(process.execPath, [buildScript], { cwd: repoRoot, timeoutMs: 180_000, name: 'build' });
+  if (!existsSync(join(repoRoot, 'scripts', 'build.mjs'))) return; // nothing we know how to run: bin/airlock.js will say what is wrong
+  await runBuildScript(repoRoot, log, `the broker (${bundleTime ? 'dist/ is older than broker/' : 'dist/ does not exist'})`);
+}
+
+/** Runs `node scripts/build.mjs` in `root`; `what` says what is being built, for the log line. */
+export async function runBuildScript(root: string, log: (line: string) => void, what: string): Promise<void> {
+  log(`  building ${what}: node scripts/build.mjs ...`);
+  const res = await runCommand(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, timeoutMs: 180_000, name: 'build' });
   if (res.code !== 0) {
-    throw new Unavailable(`\`node scripts/build.mjs\` failed (${res.timedOut ? 'timed out' : `exit ${res.code}`}):\n${(res.stderr || res.stdout).trim().split('\n').slice(-15).join('\n')}`);
+    // esbuild prints its errors first and Node's stack trace of the rejected build after them:
+    // keep the errors, and put the first one on the first line, the one the summary repeats.
+    const lines = (res.stderr || res.stdout).split('\n').filter((l) => l.trim() && !/^\s+at /.test(l));
+    const first = lines.find((l) => /error/i.test(l))?.trim();
+    throw new Unavailable(
+      `\`node scripts/build.mjs\` failed (${res.timedOut ? 'timed out' : `exit ${res.code}`})${first ? `: ${first}` : ''}\n${lines.slice(0, 15).join('\n')}`,
+    );
   }
 }
 
+/**
+ * Starts `node <repoRoot>/bin/airlock.js broker` with a generated configuration in `dir`. Runs
+ * this checkout's broker, or as `name: 'baseline'` one built from another commit into a folder
+ * of its own (baseline.ts): everything else — configuration, token, pre-flight — is the same, so
+ * the two differ only by their code.
+ */
 export async function startBroker(opts: {
+  /** The tree whose bin/airlock.js (and dist/) runs. */
   repoRoot: string;
   dir: string;
   database: Database;
   pgbenchBin: string;
   build: boolean;
   log: (line: string) => void;
+  name?: 'broker' | 'baseline';
+  /** Shown as the target's version, e.g. `airlock @ 1a2b3c4 (HEAD~3)`. */
+  version?: string;
 }): Promise<Target> {
+  const name = opts.name ?? 'broker';
   const cli = join(opts.repoRoot, 'bin', 'airlock.js');
   if (!existsSync(cli)) throw new Unavailable(`${join('bin', 'airlock.js')} does not exist yet (the broker CLI)`);
   if (opts.build) await ensureBrokerBuilt(opts.repoRoot, opts.log);
@@ -377,11 +405,11 @@ export async function startBroker(opts: {
   const env: NodeJS.ProcessEnv = { ...process.env, [PASSWORD_ENV]: db.password };
   // For profiling the broker under load, e.g. AIRLOCK_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof".
   const nodeArgs = (process.env.AIRLOCK_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const svc = startService('airlock broker', process.execPath, [...nodeArgs, cli, 'broker', '--config', configFile], { cwd: opts.repoRoot, env });
+  const svc = startService(name === 'broker' ? 'airlock broker' : `airlock broker (${name})`, process.execPath, [...nodeArgs, cli, 'broker', '--config', configFile], { cwd: opts.repoRoot, env });
   const describe = (msg: string) => {
     const err = svc.stderr.text().trim();
     const out = svc.stdout.text().trim();
-    return [msg, err && `--- broker stderr (last lines) ---\n${err}`, !err && out && `--- broker stdout (last lines) ---\n${out}`, `config: ${configFile}`]
+    return [msg, err && `--- ${name} stderr (last lines) ---\n${err}`, !err && out && `--- ${name} stdout (last lines) ---\n${out}`, `config: ${configFile}`]
       .filter(Boolean)
       .join('\n');
   };
@@ -420,14 +448,14 @@ export async function startBroker(opts: {
     await svc.stop();
     throw new Unavailable(describe((e as Error).message));
   }
-  opts.log(`  broker pid ${svc.pid}, postgres port ${input.postgresPort}, http ${httpUrl}; config ${configFile}`);
+  opts.log(`  ${name} pid ${svc.pid}, postgres port ${input.postgresPort}, http ${httpUrl}; config ${configFile}`);
   return {
-    name: 'broker',
+    name,
     endpoint: ep,
     cpuPgid: svc.pid,
-    version: 'airlock (this checkout)',
+    version: opts.version ?? 'airlock (this checkout)',
     refresh: fetchToken,
-    health: () => (svc.exited() ? describe(`broker ${svc.exitDescription()}`) : undefined),
+    health: () => (svc.exited() ? describe(`${name} ${svc.exitDescription()}`) : undefined),
     stop: () => svc.stop(),
   };
 }

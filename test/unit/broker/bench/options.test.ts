@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { USAGE, buildCases, parseOptions, type BenchOptions } from '../../../../broker/bench/options.js';
-import { TARGET_NAMES } from '../../../../broker/bench/targets.js';
+import { DEFAULT_TARGETS, TARGET_NAMES } from '../../../../broker/bench/targets.js';
 
 function parse(argv: string[]): BenchOptions {
   const o = parseOptions(argv);
@@ -11,7 +11,8 @@ function parse(argv: string[]): BenchOptions {
 describe('bench options: targets', () => {
   it('runs every target by default, node-pipe included, in the canonical order', () => {
     expect(parse([]).targets).toEqual(['direct', 'pgbouncer', 'broker', 'node-pipe']);
-    expect(parse(['--quick']).targets).toEqual(TARGET_NAMES);
+    expect(parse(['--quick']).targets).toEqual(DEFAULT_TARGETS);
+    expect(TARGET_NAMES).toEqual([...DEFAULT_TARGETS, 'baseline']);
   });
 
   it('selects node-pipe with --targets and keeps the canonical order whatever the given one', () => {
@@ -21,7 +22,7 @@ describe('bench options: targets', () => {
   });
 
   it('rejects unknown targets and names node-pipe among the allowed ones', () => {
-    expect(() => parse(['--targets', 'direct,pipe'])).toThrow(/--targets: unknown value "pipe" \(expected direct, pgbouncer, broker, node-pipe\)/);
+    expect(() => parse(['--targets', 'direct,pipe'])).toThrow(/--targets: unknown value "pipe" \(expected direct, pgbouncer, broker, node-pipe, baseline\)/);
     expect(() => parse(['--targets', ','])).toThrow(/empty list/);
   });
 
@@ -38,5 +39,42 @@ describe('bench options: targets', () => {
       'select-only/prepared/c1',
       'select-only/prepared/c16',
     ]);
+  });
+});
+
+describe('bench options: --baseline', () => {
+  it('is absent by default: no baseline target, no baseline field', () => {
+    const o = parse([]);
+    expect(o.targets).not.toContain('baseline');
+    expect(o).not.toHaveProperty('baseline');
+  });
+
+  it('takes a git ref and adds the baseline target last, after the default four', () => {
+    const o = parse(['--baseline', 'HEAD~3', '--quick']);
+    expect(o.baseline).toBe('HEAD~3');
+    expect(o.targets).toEqual(['direct', 'pgbouncer', 'broker', 'node-pipe', 'baseline']);
+    expect(parse(['--baseline=main']).baseline).toBe('main');
+    expect(parse(['--baseline', '1a2b3c4d']).baseline).toBe('1a2b3c4d');
+  });
+
+  it('adds baseline to an explicit --targets list, in either order, once', () => {
+    expect(parse(['--targets', 'broker', '--baseline', 'HEAD~1']).targets).toEqual(['broker', 'baseline']);
+    expect(parse(['--baseline', 'HEAD~1', '--targets', 'direct,broker']).targets).toEqual(['direct', 'broker', 'baseline']);
+    expect(parse(['--baseline', 'HEAD~1', '--targets', 'baseline,broker']).targets).toEqual(['broker', 'baseline']);
+  });
+
+  it('refuses the baseline target without a ref to build it from', () => {
+    expect(() => parse(['--targets', 'broker,baseline'])).toThrow(/--targets baseline needs --baseline REF/);
+  });
+
+  it('refuses a missing or dash-led ref (the next flag, or something git would read as an option)', () => {
+    expect(() => parse(['--baseline'])).toThrow(/--baseline needs a value/);
+    expect(() => parse(['--baseline', '--quick'])).toThrow(/--baseline expects a git ref .*got "--quick"/);
+    expect(() => parse(['--baseline='])).toThrow(/--baseline expects a git ref/);
+  });
+
+  it('is described in --help', () => {
+    expect(USAGE).toMatch(/--baseline REF\s+also run the broker built from git ref REF/);
+    expect(USAGE).toMatch(/subset of direct,pgbouncer,broker,node-pipe,baseline\s+\(default: all but baseline\)/);
   });
 });
