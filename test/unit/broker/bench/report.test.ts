@@ -142,14 +142,16 @@ describe('bench report: node-pipe reference figures', () => {
   });
 });
 
+/** A rendered table's header cells, and the cells of the row whose case matches `label`. */
+const headerOf = (tableText: string) => tableText.split('\n')[0]?.split(/\s{2,}/) ?? [];
+const rowOf = (tableText: string, label: RegExp) =>
+  tableText
+    .split('\n')
+    .find((l) => label.test(l))
+    ?.replace(/^\S+\s+\S+\s+c=\d+\s+/, '')
+    .split(/\s{2,}/) ?? [];
+
 describe('bench report: tables', () => {
-  const headerOf = (tableText: string) => tableText.split('\n')[0]?.split(/\s{2,}/) ?? [];
-  const rowOf = (tableText: string, label: RegExp) =>
-    tableText
-      .split('\n')
-      .find((l) => label.test(l))
-      ?.replace(/^\S+\s+\S+\s+c=\d+\s+/, '')
-      .split(/\s{2,}/) ?? [];
 
   it('splits the summary into throughput, cost and latency tables with node-pipe columns', () => {
     const [throughput = '', cost = '', latency = '', ...rest] = renderSummary(fixture(), ALL).split('\n\n');
@@ -204,13 +206,6 @@ describe('bench report: tables', () => {
 });
 
 describe('bench report: baseline (the broker built from --baseline REF)', () => {
-  const headerOf = (tableText: string) => tableText.split('\n')[0]?.split(/\s{2,}/) ?? [];
-  const rowOf = (tableText: string, label: RegExp) =>
-    tableText
-      .split('\n')
-      .find((l) => label.test(l))
-      ?.replace(/^\S+\s+\S+\s+c=\d+\s+/, '')
-      .split(/\s{2,}/) ?? [];
   const REF = { ref: 'HEAD~3', commit: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d' };
 
   it('computes broker ÷ baseline and the baseline\'s added latency, and leaves them out without it', () => {
