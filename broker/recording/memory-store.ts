@@ -6,8 +6,11 @@ export class MemoryStore implements RecordStore {
   readonly records: AuditRecord[] = [];
   private seq = 0;
 
+  /** `now` stamps each record's `at` (tests pass their own clock). */
+  constructor(private readonly now: () => string = () => new Date().toISOString()) {}
+
   append(record: NewRecord): number {
-    const full = { ...record, seq: ++this.seq, at: new Date().toISOString() } as AuditRecord;
+    const full = { ...record, seq: ++this.seq, at: this.now() } as AuditRecord;
     this.records.push(full);
     return full.seq;
   }

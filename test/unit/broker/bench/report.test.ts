@@ -152,7 +152,6 @@ const rowOf = (tableText: string, label: RegExp) =>
     .split(/\s{2,}/) ?? [];
 
 describe('bench report: tables', () => {
-
   it('splits the summary into throughput, cost and latency tables with node-pipe columns', () => {
     const [throughput = '', cost = '', latency = '', ...rest] = renderSummary(fixture(), ALL).split('\n\n');
     expect(rest).toEqual([]);

@@ -8,28 +8,17 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../../broker/recording/memory-store.js';
 import { searchSessions, sessionDetail } from '../../../../broker/recording/queries.js';
 import { isAuditor, maySeeSession, visibilityFilter } from '../../../../broker/recording/session-visibility.js';
-import type { AuditRecord, NewRecord } from '../../../../broker/recording/records.js';
+import type { NewRecord } from '../../../../broker/recording/records.js';
 import type { RecordStore } from '../../../../broker/recording/record-store.js';
 
 const ISS = 'https://idp.example';
 
-/** A store whose records carry the times given (MemoryStore stamps "now"). */
-class TimedStore implements RecordStore {
-  readonly records: AuditRecord[] = [];
-  private seq = 0;
+/** A memory store whose records carry the time last set in `at`. */
+class TimedStore extends MemoryStore {
   at = '2025-01-01T00:00:00.000Z';
-  append(record: NewRecord): number {
-    this.records.push({ ...record, seq: ++this.seq, at: this.at } as AuditRecord);
-    return this.seq;
+  constructor() {
+    super(() => this.at);
   }
-  appendJson(json: string): number {
-    return this.append(JSON.parse(json) as NewRecord);
-  }
-  flush(): void {}
-  async *readAll(): AsyncIterable<AuditRecord> {
-    yield* this.records.slice();
-  }
-  async close(): Promise<void> {}
 }
 
 function start(store: RecordStore, id: string, subject: string, extra: Partial<{ email: string; connection: string; issuer: string }> = {}): void {
