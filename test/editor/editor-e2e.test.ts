@@ -26,7 +26,7 @@ import type { AuditRecord } from '../../broker/recording/records.js';
 import { adminClient } from '../support/admin-client.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
 import { editorMissing, installExtension, ROOT, scratchDirs, startCodeServer, writeUserSettings, type CodeServer, type ScratchDirs } from './support/code-server.js';
-import { CHROMIUM, CHROMIUM_ARGS, fileText, frameText, notification, pick, runCommand, screenshot, terminalText, typeInTerminal, until } from './support/workbench.js';
+import { CHROMIUM, CHROMIUM_ARGS, fileText, frameText, notification, runCommand, runCommandAndPick, screenshot, terminalText, typeInTerminal, until } from './support/workbench.js';
 
 const missing = editorMissing() ?? (existsSync(CHROMIUM) ? undefined : `${CHROMIUM} does not exist (apt-get install -y chromium)`);
 if (missing && process.env.AIRLOCK_REQUIRE_EDITOR) throw new Error(`editor end-to-end test: ${missing}, and AIRLOCK_REQUIRE_EDITOR is set`);
@@ -172,8 +172,7 @@ describe.skipIf(missing !== undefined)('the extension in a real VS Code (code-se
   });
 
   it('connects (the local forwarder starts), and a new terminal gets the environment for it', { timeout: 120_000 }, async () => {
-    await runCommand(page, 'Airlock: Connect');
-    await pick(page, 'testdb');
+    await runCommandAndPick(page, 'Airlock: Connect', 'testdb');
     const opened = await notification(page, /testdb is open on 127\.0\.0\.1:\d+/, { dismiss: true });
     port = Number(/127\.0\.0\.1:(\d+)/.exec(opened)![1]);
     await page.locator('.statusbar-item', { hasText: 'alice@example.com · testdb' }).waitFor();

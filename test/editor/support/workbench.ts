@@ -75,11 +75,24 @@ function paletteOpen(page: Page): Promise<boolean> {
   );
 }
 
-/** Picks `label` in the open quick pick. */
-export async function pick(page: Page, label: string, timeoutMs = 30_000): Promise<void> {
-  const row = quickPickRow(page, label);
-  await row.waitFor({ state: 'visible', timeout: timeoutMs });
-  await row.click({ timeout: timeoutMs });
+/**
+ * Runs a command that asks with a quick pick, and picks `label` in it. Like the palette, the
+ * pick can close under us (focus moving to the panel's webview or a toast) before the click
+ * lands; a closed pick ran nothing, so the command is run again until a pick succeeds.
+ */
+export async function runCommandAndPick(page: Page, title: string, label: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await runCommand(page, title);
+    const row = quickPickRow(page, label);
+    try {
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await row.click({ timeout: 10_000 });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`"${label}" could not be picked after "${title}"`, { cause: e });
+    }
+  }
 }
 
 /**
