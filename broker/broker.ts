@@ -26,6 +26,7 @@ import { createLogger, type Logger } from './log.js';
 import { PolicyEngine } from './policy/policy-engine.js';
 import { ActiveSessions } from './proxy/active-sessions.js';
 import type { BrokerContext } from './proxy/broker-context.js';
+import { forwardCancel } from './proxy/cancel-forward.js';
 import { CancelRegistry } from './proxy/cancel-registry.js';
 import { handleClient } from './proxy/client-connection.js';
 import { handleTunnelClient } from './proxy/tunnel-client.js';
@@ -140,7 +141,11 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
         ? createSecureContext({ cert: readFileSync(config.listen.postgres.tls.certFile), key: readFileSync(config.listen.postgres.tls.keyFile) })
         : undefined,
       log,
+      ...(shared ? { peers: shared.cancels } : {}),
     };
+    shared?.cancels.onRequest((processId, secretKey) => {
+      forwardCancel(ctx, processId, secretKey, true).catch((e: unknown) => log.warn('a cancel from another broker failed', { error: String(e) }));
+    });
 
     const pgServer = createServer({ noDelay: true }, (socket) => {
       handleClient(socket, ctx).catch((e: unknown) => log.error('client handler failed', { error: String(e) }));

@@ -302,7 +302,7 @@ export const configSchema: JsonSchema = {
     store: obj('Where brokers keep what they share. `local` (the default): the journal file and the approvals file of this broker. `postgres`: several broker replicas share approvals, access grants, events and the audit record through one PostgreSQL database.', {
       type: { type: 'string', enum: ['local', 'postgres'], default: 'local', description: '`local`: this broker\'s own files (embedded default). `postgres`: a shared PostgreSQL store; the tables are created and migrated at start.' },
       url: secretRef('PostgreSQL connection URL of the shared store (`postgres://user:password@host:5432/db?sslmode=require`): `{ env: NAME }` or `{ file: path }`. Required with `type: postgres`.'),
-      schema: str('Schema holding Airlock\'s tables (created if missing).', { default: 'airlock', pattern: '^[a-z_][a-z0-9_]{0,62}$', 'x-message': 'must be a lower-case SQL identifier (letters, digits, `_`)' }),
+      schema: str('Schema holding Airlock\'s tables (created if missing).', { default: 'airlock', pattern: '^[a-z_][a-z0-9_]{0,55}$', 'x-message': 'must be a lower-case SQL identifier (letters, digits, `_`) of at most 56 characters: its NOTIFY channels add up to 7 more, and PostgreSQL names end at 63' }),
       brokerName: str('This broker\'s name in the shared store: its audit chain, the requests its sessions hold. Unique among running brokers (a second broker with the same name is refused at start). Defaults to the host name.', { maxLength: 100, pattern: '^[A-Za-z0-9_.-]+$' }),
     }, { default: {} }),
     analysis: obj('SQL analysis.', {

@@ -15,6 +15,12 @@ import type { CancelRegistry } from './cancel-registry.js';
 import type { ActiveSessions } from './active-sessions.js';
 import type { ReleaseBatch } from './release-batch.js';
 
+/** The other broker replicas, when they share a store. */
+export interface Peers {
+  /** Passes on a CancelRequest whose key no session here has. */
+  announce(processId: number, secretKey: Buffer): void;
+}
+
 export interface BrokerContext {
   readonly config: AirlockConfig;
   readonly verifier: TokenVerifier;
@@ -33,4 +39,6 @@ export interface BrokerContext {
   readonly release: ReleaseBatch;
   readonly tls: SecureContext | undefined;
   readonly log: Logger;
+  /** Only with a shared store. */
+  readonly peers?: Peers;
 }

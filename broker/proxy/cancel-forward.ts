@@ -3,10 +3,20 @@ import { connect } from 'node:net';
 import * as fw from '../protocol/postgres/frontend-writer.js';
 import type { BrokerContext } from './broker-context.js';
 
-export async function forwardCancel(ctx: BrokerContext, processId: number, secretKey: Buffer): Promise<void> {
+/**
+ * `fromPeer`: another replica passed this cancel on because it had no session with the key; it
+ * is not passed on again.
+ */
+export async function forwardCancel(ctx: BrokerContext, processId: number, secretKey: Buffer, fromPeer = false): Promise<void> {
   const target = ctx.cancels.resolve(processId, secretKey);
+  if (target === 'handled') return;
   // An unknown or wrong key gets no answer, exactly like PostgreSQL (no oracle for key guessing).
-  if (!target) return;
+  // With replicas it may be another broker's session: a load balancer sends the cancel's new
+  // connection to any of them.
+  if (!target) {
+    if (!fromPeer) ctx.peers?.announce(processId, secretKey);
+    return;
+  }
   await new Promise<void>((resolve) => {
     const s = connect({ host: target.host, port: target.port }, () => {
       s.end(fw.cancelRequest(target.processId, target.secretKey));

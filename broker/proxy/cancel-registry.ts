@@ -36,11 +36,15 @@ export class CancelRegistry {
     this.entries.delete(processId);
   }
 
-  /** The upstream target for a client's cancel request, if the key is right. */
-  resolve(processId: number, secretKey: Buffer): CancelTarget | undefined {
+  /**
+   * The upstream target for a client's cancel request if the key is right; `handled` when the
+   * session took the cancel itself (a statement waiting for approval); undefined when no session
+   * here has that key.
+   */
+  resolve(processId: number, secretKey: Buffer): CancelTarget | 'handled' | undefined {
     const e = this.entries.get(processId);
     if (!e || e.key.length !== secretKey.length || !timingSafeEqual(e.key, secretKey)) return undefined;
-    if (e.intercept?.()) return undefined;
+    if (e.intercept?.()) return 'handled';
     return e.target;
   }
 }

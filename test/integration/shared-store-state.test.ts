@@ -116,6 +116,34 @@ describe('shared store state', () => {
     expect(onA).toEqual(['statement.blocked:local']);
   });
 
+  it('passes cancel requests to the other brokers, not back, ignores malformed ones, and bounds a flood', async () => {
+    const ca = await open('ca');
+    const cb = await open('cb');
+    const onA: string[] = [];
+    const onB: string[] = [];
+    ca.cancels.onRequest((pid, key) => onA.push(`${pid}:${key.toString('hex')}`));
+    cb.cancels.onRequest((pid, key) => onB.push(`${pid}:${key.toString('hex')}`));
+    // Anyone who can NOTIFY on the store could send these; none may reach a handler.
+    for (const bad of ['', 'x', '12 zz ca2', '12 abc cx', '99999999999 0a0b cx', '12 0a0b', '12 0a0b bad name', `12 ${'00'.repeat(257)} cx`]) {
+      await admin.query('SELECT pg_notify($1, $2)', [`${schema}_cancel`, bad]);
+    }
+    ca.cancels.announce(4242, Buffer.from([1, 2, 3, 4]));
+    await until('the cancel on B', () => (onB.length ? true : undefined));
+    expect(onB).toEqual(['4242:01020304']);
+
+    // 100 cancels for unknown sessions at once: at most 32 are passed on while those are pending.
+    onB.length = 0;
+    for (let i = 0; i < 100; i++) ca.cancels.announce(10_000 + i, Buffer.from([i, 0, 0, 1]));
+    await until('the flood on B', () => (onB.length >= 32 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(onB.length).toBe(32);
+    expect(onB[0]).toBe('10000:00000001');
+    // Once they are through, the next one goes again.
+    ca.cancels.announce(77, Buffer.from([7, 7, 7, 7]));
+    await until('the next cancel on B', () => (onB.includes('77:07070707') ? true : undefined));
+    expect(onA).toEqual([]);
+  });
+
   it('re-establishes a lost notification connection and reloads what changed meanwhile', async () => {
     const [a, b] = [await open('ra'), await open('rb')];
     const killed = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'airlock broker ra' AND query LIKE 'LISTEN%'`);

@@ -1,15 +1,18 @@
 /**
  * Contract: broker replicas share one PostgreSQL store. A statement held on broker A is approved
  * through broker B's API and the client on A gets its result; B shows A's session; events reach
- * B's subscribers; a second broker with A's name is refused; each broker's chain is copied to
+ * B's subscribers; a CancelRequest that reaches B cancels A's statement (or withdraws its
+ * approval request); a second broker with A's name is refused; each broker's chain is copied to
  * the store byte for byte and verifies there.
  */
 import { execFileSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type pg from 'pg';
 import WebSocket from 'ws';
-import { adminClient } from '../support/admin-client.js';
+import * as fw from '../../broker/protocol/postgres/frontend-writer.js';
+import { adminClient, sendCancel } from '../support/admin-client.js';
 import { until } from '../support/until.js';
 import { PageClient } from '../support/approval-page-client.js';
 import { startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
@@ -108,6 +111,43 @@ describe('two brokers on one PostgreSQL store', () => {
     expect(html).toContain('ss_items');
     expect(html).toContain('broker-a');
     expect(html).toContain('via B');
+  });
+
+  it('cancels a statement running on A from a CancelRequest that reaches B, and a wrong key cancels nothing', async () => {
+    const alice = await a.client('alice', ['developers']);
+    const k = alice as unknown as { processID: number };
+    const wrong = alice.query('SELECT pg_sleep(1.5) AS done');
+    await new Promise((r) => setTimeout(r, 300));
+    await new Promise<void>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port: b.pgPort }, () => s.end(fw.cancelRequest(k.processID, Buffer.from([1, 2, 3, 4]))));
+      s.on('close', () => resolve());
+    });
+    expect((await wrong).rowCount).toBe(1);
+
+    const running = alice.query('SELECT pg_sleep(30)');
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = Date.now();
+    await sendCancel(b.pgPort, alice);
+    await expect(running).rejects.toMatchObject({ code: '57014' });
+    expect(Date.now() - sent).toBeLessThan(10_000);
+    expect((await alice.query('SELECT 1 AS x')).rows[0].x).toBe(1);
+
+    // A statement waiting for approval on A is withdrawn by a cancel that reaches B.
+    const bobOnB = await b.token('bob', ['dba']);
+    const heldDelete = alice.query('DELETE FROM ss_items WHERE id = 4');
+    const pending = await until('the held DELETE on B', async () => {
+      const r = await api<{ approvals: { id: string; statement: { sql: string } }[] }>(b, bobOnB, '/v1/approvals?state=pending');
+      return r.body.approvals.find((x) => x.statement.sql.includes('id = 4'));
+    });
+    await sendCancel(b.pgPort, alice);
+    await expect(heldDelete).rejects.toMatchObject({ code: '57014' });
+    const after = await until('the request withdrawn', async () => {
+      const r = await api<{ state: string; reason?: string }>(b, bobOnB, `/v1/approvals/${pending.id}`);
+      return r.body.state === 'cancelled' ? r.body : undefined;
+    });
+    expect(after.reason).toBe('the client cancelled the statement');
+    expect((await admin.query('SELECT count(*)::int AS n FROM ss_items WHERE id = 4')).rows[0].n).toBe(1);
+    await alice.end();
   });
 
   it('refuses a second running broker with the same name', async () => {

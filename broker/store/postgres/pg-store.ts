@@ -16,6 +16,7 @@ import type { Logger } from '../../log.js';
 import { JournalFileStore, type JournalOptions } from '../../recording/journal-file-store.js';
 import type { SharedState } from '../state-table.js';
 import { migrate, quoteIdent } from './migrations.js';
+import { PgCancelRelay } from './pg-cancels.js';
 import { PgEventRelay } from './pg-events.js';
 import { PgHeartbeat } from './pg-heartbeat.js';
 import { RecordShipper, SharedRecordStore } from './pg-records.js';
@@ -29,6 +30,8 @@ export interface PostgresStore {
   openElsewhere(): Promise<readonly OpenSessionInfo[]>;
   /** Names of the running brokers (heard of within the last few beats), this one included. */
   liveBrokers(): Promise<ReadonlySet<string>>;
+  /** CancelRequests for sessions on other replicas: announced here, heard from there. */
+  readonly cancels: PgCancelRelay;
   /** The audit record: this broker's journal file, copied to the shared table. */
   openRecords(journal: JournalOptions): Promise<SharedRecordStore>;
   close(): Promise<void>;
@@ -41,6 +44,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
   const s = quoteIdent(cfg.schema);
   const stateChannel = `${cfg.schema}_state`;
   const eventsChannel = `${cfg.schema}_events`;
+  const cancelChannel = `${cfg.schema}_cancel`;
   const clientConfig: pg.ClientConfig = { connectionString, application_name: `airlock broker ${name}`.slice(0, 63) };
   const pool = new pg.Pool({ ...clientConfig, max: 6 });
   // An idle pooled connection that dies must not take the broker down; the next query reconnects.
@@ -51,6 +55,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
     access: new PgTable<AccessRequest>(pool, `${s}.access_requests`, stateChannel, 'access', name, ['pending', 'active']),
   };
   const relay = new PgEventRelay(pool, `${s}.events`, eventsChannel, name, bus, log);
+  const cancels = new PgCancelRelay(pool, cancelChannel, name, log);
   const heartbeat = new PgHeartbeat(pool, `${s}.brokers`, name, log);
   let listener: pg.Client | undefined;
   let closing = false;
@@ -58,6 +63,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
   const onNotification = (n: pg.Notification): void => {
     const payload = n.payload ?? '';
     if (n.channel === eventsChannel) return relay.received(payload);
+    if (n.channel === cancelChannel) return cancels.received(payload);
     const [tag, id, origin] = payload.split(' ');
     if (!id || origin === name) return;
     const table = tag === 'approvals' ? tables.approvals : tag === 'access' ? tables.access : undefined;
@@ -75,6 +81,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
       c.on('notification', onNotification);
       await c.query(`LISTEN ${quoteIdent(stateChannel)}`);
       await c.query(`LISTEN ${quoteIdent(eventsChannel)}`);
+      await c.query(`LISTEN ${quoteIdent(cancelChannel)}`);
       await tables.approvals.load();
       await tables.access.load();
     } catch (e) {
@@ -124,6 +131,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
     startHeartbeat: (open) => heartbeat.start(open),
     openElsewhere: () => heartbeat.openElsewhere(),
     liveBrokers: () => heartbeat.liveBrokers(),
+    cancels,
     async openRecords(opts) {
       const shipper = new RecordShipper(pool, `${s}.records`, name, log);
       shippers.push(shipper);

@@ -302,6 +302,14 @@ describe('wrong types, missing keys, bad values', () => {
     expect(errors.join('\n')).not.toContain('ok_name');
   });
 
+  it('refuses a store schema too long for its NOTIFY channel names', () => {
+    const c = baseConfig();
+    c.store = { type: 'postgres', url: { env: 'SHOP_PW' }, schema: 'a'.repeat(57) };
+    expect(errorsOf(c)).toEqual([expect.stringMatching(/^store\.schema: .*at most 56 characters/)]);
+    c.store.schema = 'a'.repeat(56);
+    expect(parse(c).store.schema).toBe('a'.repeat(56));
+  });
+
   it('refuses empty lists and strings, and duplicate list entries', () => {
     const c = baseConfig();
     c.connections['shop-prod'].allowGroups = [];
