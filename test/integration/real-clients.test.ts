@@ -1,0 +1,135 @@
+/**
+ * Contract: the drivers people and agents actually use work through the broker, each with its
+ * own way of speaking the protocol — psycopg2 (simple protocol, client-side quoting), psycopg 3
+ * (server-side parameters, prepared statements, pipeline mode, binary), asyncpg (binary for
+ * everything, named statements, type introspection, cancel on timeout) and pgjdbc (server
+ * prepares after two uses, batches, fetch size with portal suspension, metadata queries).
+ * For each: results are right, a blocked statement answers 42501 naming the rule and the session
+ * goes on, inside a transaction the transaction fails as PostgreSQL's would, masked columns come
+ * back masked in text and binary format, COPY and cursors work, and a cancel reaches the
+ * database. (The cancelled statement counts 10^10 rows: pg_sleep() is refused to a masked
+ * identity, since what it does cannot be traced, and generate_series() is not.) The drivers come from Debian's packages (python3-psycopg2, python3-psycopg,
+ * python3-asyncpg, libpostgresql-jdbc-java with a JRE); a missing one is skipped unless
+ * AIRLOCK_REQUIRE_CLIENTS is set, as in CI.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { adminClient } from '../support/admin-client.js';
+import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
+import { runProcess } from '../support/run-process.js';
+
+const dir = fileURLToPath(new URL('../fixtures/clients/', import.meta.url));
+// Debian's interpreter, where the apt packages install; a pyenv or venv python3 would not see them.
+const PYTHON = '/usr/bin/python3';
+const JDBC_JAR = '/usr/share/java/postgresql.jar';
+
+function works(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Client {
+  readonly name: string;
+  readonly available: () => boolean;
+  readonly install: string;
+  readonly command: (port: number) => [string, string[]];
+}
+
+const clients: Client[] = [
+  { name: 'psycopg2', available: () => works(PYTHON, ['-c', 'import psycopg2']), install: 'python3-psycopg2', command: (port) => [PYTHON, [`${dir}psycopg2_client.py`, String(port), 'testdb', 'alice']] },
+  { name: 'psycopg 3', available: () => works(PYTHON, ['-c', 'import psycopg']), install: 'python3-psycopg', command: (port) => [PYTHON, [`${dir}psycopg3_client.py`, String(port), 'testdb', 'alice']] },
+  { name: 'asyncpg', available: () => works(PYTHON, ['-c', 'import asyncpg']), install: 'python3-asyncpg', command: (port) => [PYTHON, [`${dir}asyncpg_client.py`, String(port), 'testdb', 'alice']] },
+  {
+    name: 'pgjdbc',
+    available: () => existsSync(JDBC_JAR) && works('java', ['-version']),
+    install: 'default-jre-headless libpostgresql-jdbc-java',
+    command: (port) => ['java', ['-cp', JDBC_JAR, `${dir}JdbcClient.java`, String(port), 'testdb', 'alice']],
+  },
+];
+
+const RAW = { email: 'ada@example.com', ssn: '123-45-6789' };
+let b: TestBroker;
+let admin: pg.Client;
+
+beforeAll(async () => {
+  admin = await adminClient();
+  await admin.query(`DROP TABLE IF EXISTS rc_customers;
+    CREATE TABLE rc_customers (id int PRIMARY KEY, email text, ssn text);
+    INSERT INTO rc_customers VALUES (1, '${RAW.email}', '${RAW.ssn}'), (2, 'bo@example.com', '987-65-4321'), (3, 'cy@example.com', '555-12-3456')`);
+  b = await startTestBroker({
+    masking: `
+  salt: { env: MASK_SALT }
+  rules:
+    - name: pii
+      groups: [agents]
+      columns:
+        - { column: rc_customers.email, strategy: hash }
+        - { column: rc_customers.ssn, strategy: partial }
+`,
+    env: { MASK_SALT: 'real-clients' },
+  });
+});
+afterAll(async () => {
+  await b?.[Symbol.asyncDispose]();
+  await admin?.query('DROP TABLE IF EXISTS rc_customers');
+  await admin?.end();
+});
+
+type Outcome = Record<string, unknown> & { blocked?: { sqlstate: string; message: string } | null };
+
+async function run(client: Client): Promise<Outcome> {
+  const [cmd, args] = client.command(b.port);
+  const r = await runProcess(cmd, args, { env: { ...process.env, PGPASSWORD: await b.token('alice', ['developers', 'agents']) }, timeoutMs: 90_000 });
+  expect(r.status, `${client.name} failed:\n${r.stderr}\n${r.stdout}`).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Outcome;
+}
+
+const MASKED_EMAIL = /^h:[0-9a-f]{16}$/;
+const MASKED_SSN = '***-**-6789';
+
+describe.each(clients)('$name through the broker', (client) => {
+  const available = client.available();
+  if (!available && process.env.AIRLOCK_REQUIRE_CLIENTS) throw new Error(`${client.name} is not installed and AIRLOCK_REQUIRE_CLIENTS is set (apt-get install -y ${client.install})`);
+
+  it.skipIf(!available)('gets its results, is refused with 42501 and goes on, sees masked values, cancels', async () => {
+    const out = await run(client);
+    expect(out.param).toEqual(client.name === 'psycopg2' ? [42, "it's a back\\slash"] : [42, 'héllo']);
+    expect(out.prepared).toEqual(client.name === 'psycopg2' ? [1, 2, 3] : [1, 2, 3, 1, 2, 3]);
+    expect(out.blocked?.sqlstate).toBe('42501');
+    expect(out.blocked?.message).toMatch(/rule "no-ddl-for-agents"/);
+    expect(out.afterBlocked).toBe('still usable');
+    for (const key of ['masked', 'maskedBinary']) {
+      const m = out[key] as { email: string; ssn: string } | undefined;
+      if (m === undefined) continue;
+      expect(m.email, key).toMatch(MASKED_EMAIL);
+      expect(m.ssn, key).toBe(MASKED_SSN);
+    }
+    expect(out.masked ?? out.maskedBinary).toBeDefined();
+    // An UPDATE without WHERE inside a transaction: refused, and the transaction is failed.
+    if ('txBlocked' in out) expect(out.txBlocked).toBe('42501');
+    if ('txAfterBlocked' in out) expect(out.txAfterBlocked).toBe('25P02');
+    if ('copy' in out) expect(out.copy).toEqual([1, 2, 3]);
+    if ('cursor' in out) expect(out.cursor).toEqual([1, 2, 3]);
+    if ('fetched' in out) expect(out.fetched).toBe(1000);
+    if ('batch' in out) expect(out.batch).toBe('ok');
+    if ('metadataColumns' in out) expect(out.metadataColumns).toBe(3);
+    // asyncpg cancels on its own timeout and reports the timeout rather than 57014.
+    expect(out.cancelled).toBe(client.name === 'asyncpg' ? 'timeout' : '57014');
+    expect(out.afterCancel).toBe('after cancel');
+
+    // Nothing got through: the table was not created and no email was overwritten.
+    expect((await admin.query("SELECT to_regclass('rc_should_fail') AS t")).rows[0].t).toBeNull();
+    expect((await admin.query('SELECT email FROM rc_customers WHERE id = 1')).rows[0].email).toBe(RAW.email);
+    // And the refusal is in the record, with its rule.
+    const refused = b.store.records.filter((r) => r.type === 'statement' && r.text.includes('rc_should_fail'));
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.at(-1)).toMatchObject({ action: 'block', rule: 'no-ddl-for-agents' });
+  }, 120_000);
+});
