@@ -137,7 +137,7 @@ export function summarize(type: string, n: Obj): StatementSummary {
   }
 
   if (f.setConfigs.length > 0 && extra.setting === undefined) {
-    extra.setting = setConfigSetting(f.setConfigs);
+    extra.setting = setConfigSetting(f.setConfigs, type === 'SelectStmt' ? n : undefined);
   }
   writes ??= ALWAYS_WRITES.has(kind) || f.written.size > 0 || f.modifyingCte || f.selectInto
     || f.unproven;

@@ -133,3 +133,37 @@ describe.each(clients)('$name through the broker', (client) => {
     expect(refused.at(-1)).toMatchObject({ action: 'block', rule: 'no-ddl-for-agents' });
   }, 120_000);
 });
+
+describe('pg_dump', () => {
+  // What pg_dump (15.8+, 16.4+, 17) sends before it reads the catalogs, in its order. Debian's
+  // pg_dump is older than the test server, which it refuses to dump, so the statements are sent
+  // here as pg_dump sends them (simple protocol, one at a time).
+  const OPENING = [
+    "SELECT pg_catalog.set_config('search_path', '', false);",
+    'SELECT pg_catalog.pg_is_in_recovery()',
+    'SET DATESTYLE = ISO',
+    'SET INTERVALSTYLE = POSTGRES',
+    'SET extra_float_digits TO 3',
+    'SET synchronize_seqscans TO off',
+    'SET statement_timeout = 0',
+    'SET lock_timeout = 0',
+    'SET idle_in_transaction_session_timeout = 0',
+    'SET row_security = off',
+    "SELECT set_config(name, 'view, foreign-table', false) FROM pg_settings WHERE name = 'restrict_nonsystem_relation_kind'",
+    'BEGIN',
+    'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY',
+    'SELECT oid, rolname FROM pg_catalog.pg_roles ORDER BY 1',
+    'LOCK TABLE public.rc_customers IN ACCESS SHARE MODE',
+    'COMMIT',
+  ];
+
+  it('gets through the broker: the setting its set_config over pg_settings changes is pinned by the WHERE', async () => {
+    const c = await b.client('bob', ['dba']);
+    for (const sql of OPENING) await expect(c.query(sql), sql).resolves.toBeDefined();
+    expect((await c.query('SHOW restrict_nonsystem_relation_kind')).rows[0].restrict_nonsystem_relation_kind).toBe('view, foreign-table');
+    const decisions = b.store.records.filter((r) => r.type === 'statement' && r.text.startsWith('SELECT set_config(name'));
+    expect(decisions.at(-1)).toMatchObject({ action: 'allow' });
+    // The same shape with the name left open is still refused.
+    await expect(c.query("SELECT set_config(name, 'x', false) FROM pg_settings WHERE name = 'work_mem' OR true")).rejects.toMatchObject({ code: '42501', message: expect.stringContaining('airlock:guard-settings') });
+  });
+});
