@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
+import postgres from 'postgres';
 import { adminClient } from '../support/admin-client.js';
 import { startTestBroker, type TestBroker } from '../support/broker-harness.js';
 import { runProcess } from '../support/run-process.js';
@@ -132,6 +133,44 @@ describe.each(clients)('$name through the broker', (client) => {
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.at(-1)).toMatchObject({ action: 'block', rule: 'no-ddl-for-agents' });
   }, 120_000);
+});
+
+describe('Postgres.js through the broker', () => {
+  it('pipelines, is refused with 42501 and goes on, sees masked values, uses cursors, cancels', async () => {
+    const sql = postgres({ host: '127.0.0.1', port: b.port, database: 'testdb', username: 'alice', password: await b.token('alice', ['developers', 'agents']), ssl: false, max: 1, onnotice: () => {} });
+    try {
+      expect(await sql`select ${41}::int + 1 as a, ${'héllo'}::text as b`).toEqual([{ a: 42, b: 'héllo' }]);
+      // One connection: these go out back to back before any answer (Parse/Bind/Execute/Sync each).
+      const ids = await Promise.all([1, 2, 3, 1, 2, 3].map((i) => sql`select id from rc_customers where id = ${i}`));
+      expect(ids.map((r) => r[0]?.id)).toEqual([1, 2, 3, 1, 2, 3]);
+      const refused = await sql`create table rc_should_fail (x int)`.then(() => undefined, (e: postgres.PostgresError) => e);
+      expect(refused?.code).toBe('42501');
+      expect(refused?.message).toMatch(/rule "no-ddl-for-agents"/);
+      expect(await sql`select 'still usable' as x`).toEqual([{ x: 'still usable' }]);
+      const [row] = await sql`select email, ssn from rc_customers where id = ${1}`;
+      expect(row?.email).toMatch(MASKED_EMAIL);
+      expect(row?.ssn).toBe(MASKED_SSN);
+      const tx = await sql.begin(async (t) => {
+        await t`select 1`;
+        await t`update rc_customers set email = 'x'`;
+      }).then(() => undefined, (e: postgres.PostgresError) => e.code);
+      expect(tx).toBe('42501');
+      const multi = await sql.unsafe('select 1 as a; select 2 as b');
+      expect(multi.map((r) => r[0])).toEqual([{ a: 1 }, { b: 2 }]);
+      let seen = 0;
+      await sql`select generate_series(1, 100) as n`.cursor(10, (rows) => {
+        seen += rows.length;
+      });
+      expect(seen).toBe(100);
+      const long = sql`select count(*) from generate_series(1, 100000) a cross join generate_series(1, 100000) b`;
+      setTimeout(() => void long.cancel(), 500);
+      expect(await long.then(() => undefined, (e: postgres.PostgresError) => e.code)).toBe('57014');
+      expect(await sql`select 'after cancel' as x`).toEqual([{ x: 'after cancel' }]);
+      expect((await admin.query('SELECT email FROM rc_customers WHERE id = 1')).rows[0].email).toBe(RAW.email);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  }, 60_000);
 });
 
 describe('pg_dump', () => {
