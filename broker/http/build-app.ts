@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AccessService } from '../approvals/access-service.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import type { EventBus } from '../approvals/event-bus.js';
+import type { PageSessions } from './pages/session-store.js';
 import type { AirlockConfig } from '../config/types.js';
 import type { DevProvider } from '../identity/dev-provider.js';
 import type { TokenVerifier } from '../identity/types.js';
@@ -38,6 +39,8 @@ export interface AppDeps {
   /** Sessions open now on every broker replica (shared store); by default those of this broker. */
   readonly openSessions?: (() => Promise<readonly OpenSessionInfo[]>) | undefined;
   readonly version: string;
+  /** Where the pages keep sign-ins: the shared store's with replicas, else this broker's memory. */
+  readonly pageSessions?: PageSessions | undefined;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

@@ -41,7 +41,7 @@ export function registerAccessRoutes(app: FastifyInstance, ctx: PageContext): vo
 
   app.get<{ Params: { id: string } }>('/access/:id', async (request, reply) => {
     const id = request.params.id;
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, ID.test(id) ? `/access/${id}` : '/approvals');
     const a = ID.test(id) ? service.get(id) : undefined;
     if (a === undefined || !service.visibleTo(session.principal, a)) return notFound(reply, session);
@@ -49,6 +49,7 @@ export function registerAccessRoutes(app: FastifyInstance, ctx: PageContext): vo
     // Pending and active requests can still change (a decision, the end of the grant): keep them live.
     const live = pending || a.state === 'active';
     const count = pendingCount(ctx, session.principal);
+    const flash = await takeFlash(ctx, session);
     return sendPage(reply, 200, (nonce) =>
       layout({
         title: `Access to ${a.connection}`,
@@ -58,7 +59,7 @@ export function registerAccessRoutes(app: FastifyInstance, ctx: PageContext): vo
         view: live ? 'detail' : 'message',
         detailId: a.id,
         pendingCount: count,
-        flash: takeFlash(session),
+        flash,
         body: accessDetailBody({ a, viewer: session.principal, canDecide: service.canDecide(session.principal, a), canRevoke: mayRevoke(session.principal, a), csrf: session.csrf }),
       }),
     );
@@ -72,7 +73,7 @@ export function registerAccessRoutes(app: FastifyInstance, ctx: PageContext): vo
     app.post<{ Params: { id: string }; Body: unknown }>(path, async (request, reply) => {
       const id = request.params.id;
       const back = ID.test(id) ? `/access/${id}` : '/approvals';
-      const session = currentSession(ctx, request);
+      const session = await currentSession(ctx, request);
       if (session === undefined) return needSignIn(ctx, reply, back);
       const form = formOf(request.body);
       if (csrfRefusal(request, session, form?.get('csrf') ?? undefined, allowedOrigins(request, ctx.publicUrl())) !== undefined) {
@@ -82,11 +83,11 @@ export function registerAccessRoutes(app: FastifyInstance, ctx: PageContext): vo
       try {
         const outcome = await act(id, session, form, reply);
         if ('sent' in outcome) return outcome.sent;
-        session.flash = outcome.flash;
+        await ctx.sessions.setFlash(session.id, outcome.flash);
       } catch (e) {
         if (!isAirlockError(e)) throw e;
         if (e.code === 'BRK_ERR_NOT_FOUND') return notFound(reply, session);
-        session.flash = { kind: 'error', text: sentence(e.message) };
+        await ctx.sessions.setFlash(session.id, { kind: 'error', text: sentence(e.message) });
       }
       return reply.redirect(back, 303);
     });

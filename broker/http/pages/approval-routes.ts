@@ -25,10 +25,11 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
   const service = ctx.deps.approvals;
 
   app.get('/approvals', async (request, reply) => {
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, '/approvals');
     const pending = visibleApprovals(ctx, session.principal, isPending);
     const access = visibleAccess(ctx, session.principal, isPending);
+    const flash = await takeFlash(ctx, session);
     return sendPage(reply, 200, (nonce) =>
       layout({
         title: 'Inbox',
@@ -37,28 +38,29 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
         tab: 'inbox',
         view: 'inbox',
         pendingCount: pending.length + access.length,
-        flash: takeFlash(session),
+        flash,
         body: inboxBody(pending, access, session.principal),
       }),
     );
   });
 
   app.get('/approvals/history', async (request, reply) => {
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, '/approvals/history');
     const notPending = (a: { readonly state: string }): boolean => !isPending(a);
     // Active grants are listed here too (not pending, not yet over), so they can be found and revoked.
     const closed = visibleApprovals(ctx, session.principal, notPending);
     const access = visibleAccess(ctx, session.principal, notPending);
     const count = pendingCount(ctx, session.principal);
+    const flash = await takeFlash(ctx, session);
     return sendPage(reply, 200, (nonce) =>
-      layout({ title: 'History', nonce, session, tab: 'history', view: 'history', pendingCount: count, flash: takeFlash(session), body: historyBody(closed, access, SHOWN) }),
+      layout({ title: 'History', nonce, session, tab: 'history', view: 'history', pendingCount: count, flash, body: historyBody(closed, access, SHOWN) }),
     );
   });
 
   app.get<{ Params: { id: string } }>('/approvals/:id', async (request, reply) => {
     const id = request.params.id;
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, ID.test(id) ? `/approvals/${id}` : '/approvals');
     const a = ID.test(id) ? service.get(id) : undefined;
     if (a === undefined || !service.visibleTo(session.principal, a)) {
@@ -66,6 +68,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
     }
     const pending = a.state === 'pending';
     const count = pendingCount(ctx, session.principal);
+    const flash = await takeFlash(ctx, session);
     return sendPage(reply, 200, (nonce) =>
       layout({
         title: `Request on ${a.connection}`,
@@ -75,7 +78,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
         view: pending ? 'detail' : 'message',
         detailId: a.id,
         pendingCount: count,
-        flash: takeFlash(session),
+        flash,
         body: detailBody(a, session.principal, service.canDecide(session.principal, a), session.csrf),
       }),
     );
@@ -84,7 +87,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
   app.post<{ Params: { id: string }; Body: unknown }>('/approvals/:id/decision', async (request, reply) => {
     const id = request.params.id;
     const back = ID.test(id) ? `/approvals/${id}` : '/approvals';
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, back);
     const form = formOf(request.body);
     if (csrfRefusal(request, session, form?.get('csrf') ?? undefined, allowedOrigins(request, ctx.publicUrl())) !== undefined) {
@@ -101,13 +104,13 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
         verdict === 'deny' ? 'You denied this request. The statement will not run.'
         : after.state === 'approved' ? 'You approved this request. The statement is released to run.'
         : 'Your approval was recorded. The request still needs other reviewers.';
-      session.flash = { kind: 'ok', text };
+      await ctx.sessions.setFlash(session.id, { kind: 'ok', text });
     } catch (e) {
       if (!isAirlockError(e)) throw e;
       if (e.code === 'BRK_ERR_NOT_FOUND') {
         return sendMessage(reply, 404, 'Not found', 'There is no approval request with this id that you can see.', { href: '/approvals', label: 'Back to the inbox' }, session);
       }
-      session.flash = { kind: 'error', text: sentence(e.message) };
+      await ctx.sessions.setFlash(session.id, { kind: 'error', text: sentence(e.message) });
     }
     return reply.redirect(back, 303);
   });

@@ -115,17 +115,19 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: PageContext): voi
     return searchResults({ ...found, limit: RESULTS, active, open: await openNow(viewer) });
   };
 
-  const page = (reply: FastifyReply, session: PageSession, title: string, body: SafeHtml): FastifyReply =>
-    sendPage(reply, 200, (nonce) =>
-      layout({ title, nonce, session, tab: 'audit', view: 'audit', pendingCount: pendingCount(ctx, session.principal), flash: takeFlash(session), body, style: AUDIT_STYLES, script: AUDIT_SCRIPT }),
+  const page = async (reply: FastifyReply, session: PageSession, title: string, body: SafeHtml): Promise<FastifyReply> => {
+    const flash = await takeFlash(ctx, session);
+    return sendPage(reply, 200, (nonce) =>
+      layout({ title, nonce, session, tab: 'audit', view: 'audit', pendingCount: pendingCount(ctx, session.principal), flash, body, style: AUDIT_STYLES, script: AUDIT_SCRIPT }),
     );
+  };
 
   /** The fragments answer the script, not a person: plain text when signed out. */
   const fragment = (reply: FastifyReply, status: number, body: SafeHtml | string): FastifyReply =>
     reply.status(status).type(status === 200 ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8').send(typeof body === 'string' ? body : body.value);
 
   app.get('/audit/sessions', async (request, reply) => {
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, returnPath(request));
     const search = readSearch(request.query, session.principal, auditors);
     const body = searchBody(
@@ -140,7 +142,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: PageContext): voi
   });
 
   app.get('/audit/fragments/sessions', async (request, reply) => {
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return fragment(reply, 401, 'sign in first\n');
     return fragment(reply, 200, await results(readSearch(request.query, session.principal, auditors), session.principal));
   });
@@ -167,7 +169,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: PageContext): voi
 
   app.get<{ Params: { id: string } }>('/audit/sessions/:id', async (request, reply) => {
     const id = request.params.id;
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return needSignIn(ctx, reply, SESSION_ID.test(id) ? returnPath(request) : '/audit/sessions');
     const input = await timeline(id, request.query, session.principal);
     if (input === undefined) {
@@ -179,7 +181,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: PageContext): voi
   });
 
   app.get<{ Params: { id: string } }>('/audit/fragments/sessions/:id', async (request, reply) => {
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return fragment(reply, 401, 'sign in first\n');
     const input = await timeline(request.params.id, request.query, session.principal);
     if (input === undefined) return fragment(reply, 404, 'no such session\n');

@@ -13,7 +13,7 @@ import { clearCookie, readCookie, setCookie } from './cookies.js';
 import { newNonce, newPkceVerifier, newState, SignInError } from './oidc-sign-in.js';
 import { currentSession, sendMessage, signInNotConfigured, type PageContext } from './page-context.js';
 import { allowedOrigins, csrfRefusal, safeReturnTo } from './security.js';
-import { PageSessions } from './session-store.js';
+import { FLOW_TTL_SECONDS } from './session-store.js';
 
 function queryString(request: FastifyRequest): string {
   const q = request.url.indexOf('?');
@@ -29,7 +29,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: PageContext): void
     const signIn = ctx.signIn;
     if (signIn === undefined) return signInNotConfigured(reply);
     const returnTo = safeReturnTo(request.query.returnTo);
-    const { id, flow } = ctx.sessions.startFlow({ state: newState(), nonce: newNonce(), codeVerifier: newPkceVerifier(), returnTo });
+    const { id, flow } = await ctx.sessions.startFlow({ state: newState(), nonce: newNonce(), codeVerifier: newPkceVerifier(), returnTo });
     let target: URL;
     try {
       target = await signIn.authorizationUrl(flow);
@@ -37,14 +37,14 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: PageContext): void
       if (e instanceof SignInError) return sendMessage(reply, e.status, 'Sign-in unavailable', e.message);
       throw e;
     }
-    setCookie(reply, ctx.cookies, ctx.cookies.login, id, PageSessions.FLOW_TTL_SECONDS);
+    setCookie(reply, ctx.cookies, ctx.cookies.login, id, FLOW_TTL_SECONDS);
     return reply.redirect(target.href, 302);
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/auth/callback', async (request, reply) => {
     const signIn = ctx.signIn;
     if (signIn === undefined) return signInNotConfigured(reply);
-    const flow = ctx.sessions.takeFlow(readCookie(request, ctx.cookies.login));
+    const flow = await ctx.sessions.takeFlow(readCookie(request, ctx.cookies.login));
     clearCookie(reply, ctx.cookies, ctx.cookies.login);
     if (request.query['error'] !== undefined) {
       const cancelled = request.query['error'] === 'access_denied';
@@ -68,21 +68,21 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: PageContext): void
       return signInFailed(reply, 403, `The broker refused the access token from the sign-in: ${e.message}.`);
     }
     const previous = readCookie(request, ctx.cookies.session);
-    if (previous !== undefined) ctx.sessions.end(previous);
+    if (previous !== undefined) await ctx.sessions.end(previous);
     // A fresh session id at every sign-in (no session fixation).
-    const session = ctx.sessions.create(principal);
+    const session = await ctx.sessions.create(principal);
     setCookie(reply, ctx.cookies, ctx.cookies.session, session.id, (session.expiresAt - Date.now()) / 1000);
     return reply.redirect(flow.returnTo, 303);
   });
 
   app.post<{ Body: unknown }>('/auth/logout', async (request, reply) => {
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     if (session === undefined) return reply.redirect('/auth/signed-out', 303);
     const token = request.body instanceof URLSearchParams ? (request.body.get('csrf') ?? undefined) : undefined;
     if (csrfRefusal(request, session, token, allowedOrigins(request, ctx.publicUrl())) !== undefined) {
       return sendMessage(reply, 403, 'Request refused', 'This sign-out did not come from this page. Nothing was changed.', { href: '/approvals', label: 'Back to approvals' }, session);
     }
-    ctx.sessions.end(session.id);
+    await ctx.sessions.end(session.id);
     clearCookie(reply, ctx.cookies, ctx.cookies.session);
     return reply.redirect('/auth/signed-out', 303);
   });

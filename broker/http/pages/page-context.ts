@@ -11,7 +11,7 @@ import { messagePage } from './layout.js';
 import { OidcSignIn, signInSettings } from './oidc-sign-in.js';
 import { CALLBACK_PATH, effectivePublicUrl } from './page-client.js';
 import { newCspNonce, setSecurityHeaders } from './security.js';
-import { PageSessions, type PageSession } from './session-store.js';
+import { MemoryPageSessions, type PageSession, type PageSessions } from './session-store.js';
 
 export interface PageContext {
   readonly deps: AppDeps;
@@ -27,7 +27,7 @@ export function createPageContext(deps: AppDeps, app: FastifyInstance): PageCont
   const settings = signInSettings(deps);
   return {
     deps,
-    sessions: new PageSessions(),
+    sessions: deps.pageSessions ?? new MemoryPageSessions(),
     cookies: cookieNames(deps.config.publicUrl),
     signIn: settings === undefined ? undefined : new OidcSignIn(settings, () => `${publicUrl()}${CALLBACK_PATH}`),
     publicUrl,
@@ -45,7 +45,7 @@ export function sendMessage(reply: FastifyReply, status: number, title: string, 
   return sendPage(reply, status, (nonce) => messagePage(nonce, title, text, link, session));
 }
 
-export function currentSession(ctx: PageContext, request: FastifyRequest): PageSession | undefined {
+export function currentSession(ctx: PageContext, request: FastifyRequest): Promise<PageSession | undefined> {
   return ctx.sessions.get(readCookie(request, ctx.cookies.session));
 }
 
@@ -65,10 +65,8 @@ export function signInNotConfigured(reply: FastifyReply): FastifyReply {
 }
 
 /** The flash message, removed: it is shown on exactly one page (post/redirect/get). */
-export function takeFlash(session: PageSession): PageSession['flash'] {
-  const f = session.flash;
-  session.flash = undefined;
-  return f;
+export function takeFlash(ctx: PageContext, session: PageSession): Promise<PageSession['flash']> {
+  return ctx.sessions.takeFlash(session);
 }
 
 /** "you may not decide on this request: nobody…" → "You may not decide on this request: nobody…." */

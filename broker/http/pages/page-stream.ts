@@ -36,7 +36,7 @@ export function registerPageStream(app: FastifyInstance, ctx: PageContext, path:
 
   // No automatic HEAD route: a HEAD would open a stream that never sends anything.
   app.get(path, { exposeHeadRoute: false }, async (request, reply) => {
-    const session = currentSession(ctx, request);
+    const session = await currentSession(ctx, request);
     const headers = { ...securityHeaderObject(), 'content-type': 'text/plain; charset=utf-8' };
     if (session === undefined) return reply.status(401).headers(headers).send('sign in first\n');
     let mine = 0;
@@ -50,16 +50,22 @@ export function registerPageStream(app: FastifyInstance, ctx: PageContext, path:
     res.write('retry: 3000\n\n');
 
     const send = (event: AirlockEvent): void => {
-      const live = ctx.sessions.get(session.id);
-      if (live === undefined) return stream.end();
+      if (session.expiresAt <= Date.now()) return stream.end();
       // Rendered for the principal of the viewer's sign-in, the one the pages use.
-      const frame = render(event, live.principal);
+      const frame = render(event, session.principal);
       if (frame !== undefined) res.write(frame);
     };
     const unsubscribe = ctx.deps.events.subscribe(send);
+    // A sign-out here ends the stream at once (onEnd above); one on another replica of a shared
+    // store, at the next beat, when the session is no longer found.
     const heartbeat = setInterval(() => {
-      if (ctx.sessions.get(session.id) === undefined) stream.end();
-      else res.write(': keep-alive\n\n');
+      ctx.sessions.get(session.id).then(
+        (live) => {
+          if (live === undefined) stream.end();
+          else if (streams.has(stream)) res.write(': keep-alive\n\n');
+        },
+        () => stream.end(),
+      );
     }, HEARTBEAT_MS);
     heartbeat.unref();
     const stream: Stream = {

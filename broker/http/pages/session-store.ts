@@ -1,9 +1,13 @@
 /**
- * Server-side state of the page, in memory: signed-in sessions and sign-ins in progress. The
- * browser only holds a random id (256 bits) in an HttpOnly cookie; tokens never reach it. A
- * session lives exactly as long as the access token it was made from (`Principal.expiresAt`),
- * so a reviewer's groups are never older than a token the broker would still accept. Both maps
- * are bounded, so unauthenticated requests cannot grow them without limit.
+ * Server-side state of the page: signed-in sessions and sign-ins in progress. The browser only
+ * holds a random id (256 bits) in an HttpOnly cookie; tokens never reach it. A session lives
+ * exactly as long as the access token it was made from (`Principal.expiresAt`), so a reviewer's
+ * groups are never older than a token the broker would still accept.
+ *
+ * Two implementations: this broker's memory (bounded, so unauthenticated requests cannot grow
+ * it without limit), and the shared PostgreSQL store (store/postgres/pg-page-sessions.ts), so
+ * that behind a load balancer a sign-in started on one replica can finish on another and a
+ * session works on all of them.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal } from '../../identity/types.js';
@@ -35,7 +39,7 @@ export interface LoginFlow {
 
 const MAX_SESSIONS = 10_000;
 const MAX_FLOWS = 1_000;
-const FLOW_TTL_MS = 10 * 60_000;
+export const FLOW_TTL_MS = 10 * 60_000;
 
 export function randomId(): string {
   return randomBytes(32).toString('base64url');
@@ -57,43 +61,67 @@ function prune<T extends { expiresAt: number }>(map: Map<string, T>, max: number
   }
 }
 
-export class PageSessions {
+/** Where page sessions and sign-in flows live. Every method may go to a shared store. */
+export interface PageSessions {
+  create(principal: Principal): Promise<PageSession>;
+  /** The live session with this id; undefined when unknown or expired. */
+  get(id: string | undefined): Promise<PageSession | undefined>;
+  end(id: string): Promise<void>;
+  /** One message for the session's next page (post/redirect/get). */
+  setFlash(id: string, flash: Flash): Promise<void>;
+  /** The flash message, removed: it is shown on exactly one page. */
+  takeFlash(session: PageSession): Promise<Flash | undefined>;
+  startFlow(flow: Omit<LoginFlow, 'expiresAt'>): Promise<{ id: string; flow: LoginFlow }>;
+  /** The flow, removed: a callback can be used once. */
+  takeFlow(id: string | undefined): Promise<LoginFlow | undefined>;
+  /** Told when a session ends here by sign-out or expiry (the event stream closes its connections). */
+  onEnd(listener: (sessionId: string) => void): () => void;
+}
+
+export const FLOW_TTL_SECONDS = FLOW_TTL_MS / 1000;
+
+export class MemoryPageSessions implements PageSessions {
   private readonly sessions = new Map<string, PageSession>();
   private readonly flows = new Map<string, LoginFlow>();
-  private readonly endListeners = new Set<(sessionId: string) => void>();
+  private readonly ends = new EndListeners();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  create(principal: Principal): PageSession {
+  async create(principal: Principal): Promise<PageSession> {
     prune(this.sessions, MAX_SESSIONS, this.now());
-    const session: PageSession = { id: randomId(), principal, csrf: randomId(), expiresAt: principal.expiresAt * 1000 };
+    const session = newSession(principal);
     this.sessions.set(session.id, session);
     return session;
   }
 
-  get(id: string | undefined): PageSession | undefined {
+  async get(id: string | undefined): Promise<PageSession | undefined> {
     if (id === undefined) return undefined;
     const s = this.sessions.get(id);
     if (s === undefined) return undefined;
     if (s.expiresAt <= this.now()) {
-      this.end(id);
+      await this.end(id);
       return undefined;
     }
     return s;
   }
 
-  end(id: string): void {
-    if (!this.sessions.delete(id)) return;
-    for (const l of this.endListeners) l(id);
+  async end(id: string): Promise<void> {
+    if (this.sessions.delete(id)) this.ends.told(id);
   }
 
-  /** Told when a session ends by sign-out or expiry (the event stream closes its connections). */
-  onEnd(listener: (sessionId: string) => void): () => void {
-    this.endListeners.add(listener);
-    return () => this.endListeners.delete(listener);
+  async setFlash(id: string, flash: Flash): Promise<void> {
+    const s = this.sessions.get(id);
+    if (s !== undefined) s.flash = flash;
   }
 
-  startFlow(flow: Omit<LoginFlow, 'expiresAt'>): { id: string; flow: LoginFlow } {
+  async takeFlash(session: PageSession): Promise<Flash | undefined> {
+    const s = this.sessions.get(session.id);
+    const f = s?.flash;
+    if (s !== undefined) s.flash = undefined;
+    return f;
+  }
+
+  async startFlow(flow: Omit<LoginFlow, 'expiresAt'>): Promise<{ id: string; flow: LoginFlow }> {
     prune(this.flows, MAX_FLOWS, this.now());
     const id = randomId();
     const entry: LoginFlow = { ...flow, expiresAt: this.now() + FLOW_TTL_MS };
@@ -101,13 +129,33 @@ export class PageSessions {
     return { id, flow: entry };
   }
 
-  /** The flow, removed: a callback can be used once. */
-  takeFlow(id: string | undefined): LoginFlow | undefined {
+  async takeFlow(id: string | undefined): Promise<LoginFlow | undefined> {
     if (id === undefined) return undefined;
     const flow = this.flows.get(id);
     this.flows.delete(id);
     return flow !== undefined && flow.expiresAt > this.now() ? flow : undefined;
   }
 
-  static readonly FLOW_TTL_SECONDS = FLOW_TTL_MS / 1000;
+  onEnd(listener: (sessionId: string) => void): () => void {
+    return this.ends.add(listener);
+  }
+}
+
+/** A fresh session for `principal`: new random id and CSRF token, ending with its token. */
+export function newSession(principal: Principal): PageSession {
+  return { id: randomId(), principal, csrf: randomId(), expiresAt: principal.expiresAt * 1000 };
+}
+
+/** The listeners `onEnd` registers, for either implementation. */
+export class EndListeners {
+  private readonly listeners = new Set<(sessionId: string) => void>();
+
+  add(listener: (sessionId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  told(sessionId: string): void {
+    for (const l of this.listeners) l(sessionId);
+  }
 }
