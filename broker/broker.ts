@@ -170,6 +170,7 @@ export async function startBroker(config: AirlockConfig, opts: StartOptions = {}
     const openSessions = async (): Promise<readonly OpenSessionInfo[]> => [...localOpenSessions(sessions), ...(shared ? await shared.openElsewhere() : [])];
     const app = await buildApp({
       config, verifier, store, sessions, approvals, access, events, devProvider, version: VERSION, openSessions,
+      pageSessions: shared?.pageSessions,
       tunnel: (stream, principal, connection, remote) => {
         handleTunnelClient(stream, ctx, principal, connection, remote).catch((e: unknown) => log.error('tunnel client failed', { error: String(e) }));
       },

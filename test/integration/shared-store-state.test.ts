@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type pg from 'pg';
+import pg from 'pg';
 import { EventBus } from '../../broker/approvals/event-bus.js';
 import type { ApprovalRequest } from '../../broker/approvals/types.js';
 import type { StoreConfig, Secret } from '../../broker/config/types.js';
 import { silentLogger } from '../../broker/log.js';
 import { JournalFileStore } from '../../broker/recording/journal-file-store.js';
+import { PgPageSessions } from '../../broker/store/postgres/pg-page-sessions.js';
 import { openPostgresStore, type PostgresStore } from '../../broker/store/postgres/pg-store.js';
 import { verifySharedStore } from '../../broker/store/postgres/verify-shared.js';
 import { GENESIS, sealLine, splitLine } from '../../broker/recording/hash-chain.js';
@@ -142,6 +143,50 @@ describe('shared store state', () => {
     ca.cancels.announce(77, Buffer.from([7, 7, 7, 7]));
     await until('the next cancel on B', () => (onB.includes('77:07070707') ? true : undefined));
     expect(onA).toEqual([]);
+  });
+
+  it('keeps the approval pages\' sign-ins where every broker finds them, keyed so the table cannot be replayed', async () => {
+    const [pa, pb] = [(await open('pa')).pageSessions, (await open('pb')).pageSessions];
+    const principal = { subject: 'bob', issuer: 'https://idp', issuerName: 'idp', groups: ['dba'], kind: 'human' as const, expiresAt: Math.floor(Date.now() / 1000) + 600 };
+    const s = await pa.create(principal);
+    expect(await pb.get(s.id)).toEqual({ id: s.id, principal, csrf: s.csrf, expiresAt: principal.expiresAt * 1000 });
+    // A flash set on one broker is shown once, by whichever serves the next page.
+    await pa.setFlash(s.id, { kind: 'ok', text: 'Approved.' });
+    expect(await pb.takeFlash(s)).toEqual({ kind: 'ok', text: 'Approved.' });
+    expect(await pa.takeFlash(s)).toBeUndefined();
+    // A sign-in started on one broker finishes on the other, once.
+    const { id: flowId, flow } = await pa.startFlow({ state: 'st', nonce: 'no', codeVerifier: 'cv', returnTo: '/approvals' });
+    expect(await pb.takeFlow(flowId)).toEqual(flow);
+    expect(await pa.takeFlow(flowId)).toBeUndefined();
+    // The cookie value is nowhere in the tables: only its hash.
+    const dump = JSON.stringify((await admin.query(`SELECT * FROM ${schema}.page_sessions`)).rows) + JSON.stringify((await admin.query(`SELECT * FROM ${schema}.page_flows`)).rows);
+    expect(dump).not.toContain(s.id);
+    // Signing out on one ends it on both; an expired session is not found; odd ids are not looked up.
+    const ended: string[] = [];
+    pb.onEnd((id) => ended.push(id));
+    await pb.end(s.id);
+    expect(ended).toEqual([s.id]);
+    expect(await pa.get(s.id)).toBeUndefined();
+    const old = await pa.create({ ...principal, expiresAt: Math.floor(Date.now() / 1000) - 1 });
+    expect(await pb.get(old.id)).toBeUndefined();
+    expect(await pb.get('x'.repeat(5000))).toBeUndefined();
+    expect(await pb.get(undefined)).toBeUndefined();
+  });
+
+  it('caps the sign-ins in progress, which anyone can start: the oldest go', async () => {
+    await open('pc'); // the schema, migrated
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    const flows = new PgPageSessions(pool, `"${schema}"`, { flows: 3, sessions: 3 });
+    await admin.query(`DELETE FROM ${schema}.page_flows`);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await flows.startFlow({ state: `s${i}`, nonce: 'n', codeVerifier: 'v', returnTo: '/' })).id);
+      await new Promise((r) => setTimeout(r, 5)); // distinct expiry times, so "oldest" is well defined
+    }
+    expect((await admin.query(`SELECT count(*)::int AS n FROM ${schema}.page_flows`)).rows[0].n).toBeLessThanOrEqual(4);
+    expect(await flows.takeFlow(ids[0])).toBeUndefined();
+    expect((await flows.takeFlow(ids[5]))?.state).toBe('s5');
+    await pool.end();
   });
 
   it('re-establishes a lost notification connection and reloads what changed meanwhile', async () => {

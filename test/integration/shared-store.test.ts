@@ -2,8 +2,8 @@
  * Contract: broker replicas share one PostgreSQL store. A statement held on broker A is approved
  * through broker B's API and the client on A gets its result; B shows A's session; events reach
  * B's subscribers; a CancelRequest that reaches B cancels A's statement (or withdraws its
- * approval request); a second broker with A's name is refused; each broker's chain is copied to
- * the store byte for byte and verifies there.
+ * approval request); a reviewer signed in to A's pages is served by B; a second broker with A's
+ * name is refused; each broker's chain is copied to the store byte for byte and verifies there.
  */
 import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
@@ -147,6 +147,32 @@ describe('two brokers on one PostgreSQL store', () => {
     });
     expect(after.reason).toBe('the client cancelled the statement');
     expect((await admin.query('SELECT count(*)::int AS n FROM ss_items WHERE id = 4')).rows[0].n).toBe(1);
+    await alice.end();
+  });
+
+  it('serves a reviewer signed in on A from B: the session, the flash after a decision, the sign-out', async () => {
+    const { page: onA } = await PageClient.signIn(a.httpUrl, 'bob');
+    const onB = new PageClient(b.httpUrl, onA.cookie);
+    expect((await onB.get('/approvals')).status).toBe(200);
+    const alice = await a.client('alice', ['developers']);
+    const held = alice.query('DELETE FROM ss_items WHERE id = 5').then(() => 'ran', (e: { code?: string }) => e.code);
+    const bobOnB = await b.token('bob', ['dba']);
+    const pending = await until('the held DELETE on B', async () => {
+      const r = await api<{ approvals: { id: string; statement: { sql: string } }[] }>(b, bobOnB, '/v1/approvals?state=pending');
+      return r.body.approvals.find((x) => x.statement.sql.includes('id = 5'));
+    });
+    // Denied through B's page with the session made on A; the message shows on A's next page.
+    const csrf = await onB.csrf(`/approvals/${pending.id}`);
+    const posted = await onB.post(`/approvals/${pending.id}/decision`, { csrf, verdict: 'deny', comment: 'not today' });
+    expect(posted.status).toBe(303);
+    expect(await held).toBe('42501');
+    const next = await onA.html(posted.headers.get('location')!);
+    expect(next).toContain('You denied this request.');
+    expect(await onB.html(`/approvals/${pending.id}`)).not.toContain('You denied this request.');
+    // Signing out on B signs out on A.
+    expect((await onB.post('/auth/logout', { csrf })).status).toBe(303);
+    expect((await onA.get('/approvals')).status).toBe(302);
+    expect((await admin.query('SELECT count(*)::int AS n FROM ss_items WHERE id = 5')).rows[0].n).toBe(1);
     await alice.end();
   });
 

@@ -56,6 +56,23 @@ const STEPS: readonly Step[] = [
       open_sessions jsonb NOT NULL DEFAULT '[]'
     );
   `,
+  // 3: the approval pages' sign-ins, so any replica serves a reviewer (pg-page-sessions.ts).
+  (s) => `
+    CREATE TABLE ${s}.page_sessions (
+      key text PRIMARY KEY,
+      principal jsonb NOT NULL,
+      csrf text NOT NULL,
+      expires_at timestamptz NOT NULL,
+      flash jsonb
+    );
+    CREATE INDEX page_sessions_expiry ON ${s}.page_sessions (expires_at);
+    CREATE TABLE ${s}.page_flows (
+      key text PRIMARY KEY,
+      flow jsonb NOT NULL,
+      expires_at timestamptz NOT NULL
+    );
+    CREATE INDEX page_flows_expiry ON ${s}.page_flows (expires_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -18,6 +18,7 @@ import type { SharedState } from '../state-table.js';
 import { migrate, quoteIdent } from './migrations.js';
 import { PgCancelRelay } from './pg-cancels.js';
 import { PgEventRelay } from './pg-events.js';
+import { PgPageSessions } from './pg-page-sessions.js';
 import { PgHeartbeat } from './pg-heartbeat.js';
 import { RecordShipper, SharedRecordStore } from './pg-records.js';
 import { PgTable } from './pg-table.js';
@@ -32,6 +33,8 @@ export interface PostgresStore {
   liveBrokers(): Promise<ReadonlySet<string>>;
   /** CancelRequests for sessions on other replicas: announced here, heard from there. */
   readonly cancels: PgCancelRelay;
+  /** The approval pages' sign-ins, valid on every replica. */
+  readonly pageSessions: PgPageSessions;
   /** The audit record: this broker's journal file, copied to the shared table. */
   openRecords(journal: JournalOptions): Promise<SharedRecordStore>;
   close(): Promise<void>;
@@ -132,6 +135,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
     openElsewhere: () => heartbeat.openElsewhere(),
     liveBrokers: () => heartbeat.liveBrokers(),
     cancels,
+    pageSessions: new PgPageSessions(pool, s),
     async openRecords(opts) {
       const shipper = new RecordShipper(pool, `${s}.records`, name, log);
       shippers.push(shipper);
