@@ -20,7 +20,7 @@ import { GENESIS, SEAL_PREFIX_BYTES, SEAL_SUFFIX_BYTES, sealInPlace, splitLine }
 import { JournalIndex } from './journal-index.js';
 import { journalRecords } from './journal-lines.js';
 import type { AuditRecord, NewRecord } from './records.js';
-import type { RecordStore } from './record-store.js';
+import type { IndexedSession, RecordStore } from './record-store.js';
 
 export interface JournalOptions {
   readonly directory: string;
@@ -140,6 +140,12 @@ export class JournalFileStore implements RecordStore {
     if (!range) return;
     // The range also holds other sessions' records (sessions interleave).
     for await (const r of journalRecords(this.path, range)) if (r.sessionId === sessionId) yield r;
+  }
+
+  /** Every session's summary, from the index (journal-index.ts): built once, then kept up with the file. */
+  async sessionSummaries(): Promise<readonly IndexedSession[]> {
+    this.flush();
+    return (this.index ??= new JournalIndex(this.path)).sessionSummaries(fstatSync(this.fd).size);
   }
 
   async close(): Promise<void> {

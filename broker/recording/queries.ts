@@ -1,9 +1,10 @@
 /**
  * Read side of the journal for the HTTP API and the replay pages: session lists (searched by
- * person, connection, time and outcome) and one session as a timeline. A search reads the whole
- * record once (`store.readAll()`), in order, keeping only what the answer needs; a timeline reads
- * just its session where the store can find it (`readSession`). Who may see what:
- * session-visibility.ts.
+ * person, connection, time and outcome) and one session as a timeline. A search reads the
+ * summaries the store keeps where it has them (the journal file's index: `sessionSummaries`),
+ * else the whole record once (`store.readAll()`), in order, keeping only what the answer needs;
+ * a timeline reads just its session where the store can find it (`readSession`). Who may see
+ * what: session-visibility.ts.
  */
 import type { ApprovalEventRecord, AuditRecord, ResultMaskedRecord, SessionStartRecord, StatementEndRecord, StatementRecord } from './records.js';
 import type { RecordStore } from './record-store.js';
@@ -152,10 +153,25 @@ export async function searchSessions(store: RecordStore, filter: SessionFilter =
     trimAt = Math.max(2 * limit + 256, 2 * candidates.size);
   };
 
+  if (store.sessionSummaries) {
+    // The store keeps every session's summary up to date as it indexes the journal: no pass
+    // over the records, whose cost would grow with the journal and sit on the broker's loop.
+    const found: SessionSummary[] = [];
+    for (const { summary, lastAt } of await store.sessionSummaries()) {
+      if (!startMatches(summary, filter, person, personLower) || !outcomeHolds(summary)) continue;
+      // Open at or after `since`: a record then, or not ended.
+      if (filter.since !== undefined && lastAt < filter.since && summary.endedAt !== undefined) continue;
+      found.push({ ...summary });
+    }
+    const sessions = found.reverse().sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+    return { sessions: sessions.slice(0, limit), more: sessions.length > limit };
+  }
+
   for await (const r of store.readAll()) {
     if (r.type === 'session.start') {
-      if (!startMatches(r, filter, person, personLower)) continue;
-      candidates.set(r.sessionId, { summary: summaryOf(r), openSince: filter.since === undefined || r.at >= filter.since });
+      const summary = summaryOf(r);
+      if (!startMatches(summary, filter, person, personLower)) continue;
+      candidates.set(r.sessionId, { summary, openSince: filter.since === undefined || r.at >= filter.since });
       if (candidates.size > trimAt) trim();
       continue;
     }
@@ -281,7 +297,8 @@ function newestFirst(a: Candidate, b: Candidate): number {
   return a.summary.startedAt < b.summary.startedAt ? 1 : a.summary.startedAt > b.summary.startedAt ? -1 : 0;
 }
 
-function count(s: SessionSummary, r: AuditRecord): void {
+/** Adds one record of the session to its counters. */
+export function count(s: SessionSummary, r: AuditRecord): void {
   switch (r.type) {
     case 'statement':
       s.statements++;
@@ -306,16 +323,17 @@ function count(s: SessionSummary, r: AuditRecord): void {
   }
 }
 
-function startMatches(r: SessionStartRecord, f: SessionFilter, person: string | undefined, personLower: string | undefined): boolean {
-  if (f.subject !== undefined && r.subject !== f.subject) return false;
-  if (f.issuer !== undefined && r.issuer !== f.issuer) return false;
-  if (person && r.subject !== person && r.email?.toLowerCase() !== personLower) return false;
-  if (f.connection && r.connection !== f.connection) return false;
-  if (f.until && r.at >= f.until) return false;
+function startMatches(s: SessionSummary, f: SessionFilter, person: string | undefined, personLower: string | undefined): boolean {
+  if (f.subject !== undefined && s.subject !== f.subject) return false;
+  if (f.issuer !== undefined && s.issuer !== f.issuer) return false;
+  if (person && s.subject !== person && s.email?.toLowerCase() !== personLower) return false;
+  if (f.connection && s.connection !== f.connection) return false;
+  if (f.until && s.startedAt >= f.until) return false;
   return true;
 }
 
-function summaryOf(r: SessionStartRecord): SessionSummary {
+/** A session's summary from its start record, counters at zero. */
+export function summaryOf(r: SessionStartRecord): SessionSummary {
   return {
     id: r.sessionId,
     connection: r.connection,

@@ -2,7 +2,14 @@
  * The storage port: append (durable when it returns, per the configured sync policy) and read
  * back in order. Adapters: the journal file (default) and memory (tests).
  */
+import type { SessionSummary } from './queries.js';
 import type { AuditRecord, NewRecord } from './records.js';
+
+/** A session's summary as of the store's last record, and the time of the session's last record. */
+export interface IndexedSession {
+  readonly summary: SessionSummary;
+  readonly lastAt: string;
+}
 
 export interface RecordStore {
   /**
@@ -18,5 +25,7 @@ export interface RecordStore {
   readAll(): AsyncIterable<AuditRecord>;
   /** One session's records, oldest first, where the store can find them without reading everything. */
   readSession?(sessionId: string): AsyncIterable<AuditRecord>;
+  /** Every session's summary, in the order the sessions started, where the store keeps them. */
+  sessionSummaries?(): Promise<readonly IndexedSession[]>;
   close(): Promise<void>;
 }
