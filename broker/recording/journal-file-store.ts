@@ -143,7 +143,7 @@ export class JournalFileStore implements RecordStore {
   }
 
   /** Every session's summary, from the index (journal-index.ts): built once, then kept up with the file. */
-  async sessionSummaries(): Promise<readonly IndexedSession[]> {
+  async sessionSummaries(): Promise<Iterable<IndexedSession>> {
     this.flush();
     return (this.index ??= new JournalIndex(this.path)).sessionSummaries(fstatSync(this.fd).size);
   }

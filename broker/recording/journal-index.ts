@@ -33,10 +33,10 @@ export class JournalIndex {
 
   constructor(private readonly path: string) {}
 
-  /** Every session's summary as of `size` bytes, in the order the sessions started (copies). */
-  async sessionSummaries(size: number): Promise<IndexedSession[]> {
+  /** Every session's summary as of `size` bytes, in the order the sessions started: live, not copies. */
+  async sessionSummaries(size: number): Promise<Iterable<IndexedSession>> {
     await this.update(size);
-    return [...this.summaries.values()].map((t) => ({ summary: { ...t.summary }, lastAt: t.lastAt }));
+    return this.summaries.values();
   }
 
   /** The byte range holding every record of `sessionId`, or undefined when it has none. */

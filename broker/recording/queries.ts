@@ -156,6 +156,7 @@ export async function searchSessions(store: RecordStore, filter: SessionFilter =
   if (store.sessionSummaries) {
     // The store keeps every session's summary up to date as it indexes the journal: no pass
     // over the records, whose cost would grow with the journal and sit on the broker's loop.
+    // The summaries are the index's own: what is kept is copied.
     const found: SessionSummary[] = [];
     for (const { summary, lastAt } of await store.sessionSummaries()) {
       if (!startMatches(summary, filter, person, personLower) || !outcomeHolds(summary)) continue;
@@ -163,7 +164,7 @@ export async function searchSessions(store: RecordStore, filter: SessionFilter =
       if (filter.since !== undefined && lastAt < filter.since && summary.endedAt !== undefined) continue;
       found.push({ ...summary });
     }
-    const sessions = found.reverse().sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+    const sessions = found.reverse().sort(byNewestStart);
     return { sessions: sessions.slice(0, limit), more: sessions.length > limit };
   }
 
@@ -294,7 +295,11 @@ export async function sessionDetail(store: RecordStore, id: string, options: Det
  * same millisecond) stay newest first in journal order: the sort is stable.
  */
 function newestFirst(a: Candidate, b: Candidate): number {
-  return a.summary.startedAt < b.summary.startedAt ? 1 : a.summary.startedAt > b.summary.startedAt ? -1 : 0;
+  return byNewestStart(a.summary, b.summary);
+}
+
+function byNewestStart(a: SessionSummary, b: SessionSummary): number {
+  return a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0;
 }
 
 /** Adds one record of the session to its counters. */

@@ -7,7 +7,7 @@ import type { AuditRecord, NewRecord } from './records.js';
 
 /** A session's summary as of the store's last record, and the time of the session's last record. */
 export interface IndexedSession {
-  readonly summary: SessionSummary;
+  readonly summary: Readonly<SessionSummary>;
   readonly lastAt: string;
 }
 
@@ -25,7 +25,10 @@ export interface RecordStore {
   readAll(): AsyncIterable<AuditRecord>;
   /** One session's records, oldest first, where the store can find them without reading everything. */
   readSession?(sessionId: string): AsyncIterable<AuditRecord>;
-  /** Every session's summary, in the order the sessions started, where the store keeps them. */
-  sessionSummaries?(): Promise<readonly IndexedSession[]>;
+  /**
+   * Every session's summary, in the order the sessions started, where the store keeps them. They
+   * are the store's own objects: read them, copy what you keep.
+   */
+  sessionSummaries?(): Promise<Iterable<IndexedSession>>;
   close(): Promise<void>;
 }
