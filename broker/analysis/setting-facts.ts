@@ -143,6 +143,16 @@ function pinnedBy(where: unknown, alias: string | undefined): string | undefined
   const op = stringItems(n['name']);
   if (op === undefined || op.at(-1) !== '=' || (op.length === 2 && op[0] !== 'pg_catalog') || op.length > 2) return undefined;
   const [l, r] = [n['lexpr'], n['rexpr']];
-  const value = isNameColumn(l, alias) ? constString(r) : isNameColumn(r, alias) ? constString(l) : undefined;
-  return typeof value === 'string' ? value : undefined;
+  const value = isNameColumn(l, alias) ? bareString(r) : isNameColumn(r, alias) ? bareString(l) : undefined;
+  return value;
+}
+
+/**
+ * A string constant with no cast: compared with `name` (text) it uses text equality. A cast
+ * could bring another type's `=` (case-insensitive, or anything an extension defines).
+ */
+function bareString(v: unknown): string | undefined {
+  const node = unwrap(v);
+  if (node === undefined || node[0] !== 'A_Const' || !isObj(node[1]['sval'])) return undefined;
+  return str(node[1]['sval']['sval']);
 }

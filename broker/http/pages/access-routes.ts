@@ -13,7 +13,7 @@ import type { AccessRequest } from '../../approvals/types.js';
 import { isAirlockError } from '../../errors/airlock-error.js';
 import { accessDetailBody, mayRevoke } from './access-view.js';
 import { layout } from './layout.js';
-import { currentSession, formOf, needSignIn, sendMessage, sendPage, sentence, takeFlash, type PageContext } from './page-context.js';
+import { currentSession, formOf, needSignIn, sendMessage, sendPage, sentence, type PageContext } from './page-context.js';
 import { pendingCount } from './queues.js';
 import { allowedOrigins, csrfRefusal } from './security.js';
 import type { Flash, PageSession } from './session-store.js';
@@ -49,7 +49,7 @@ export function registerAccessRoutes(app: FastifyInstance, ctx: PageContext): vo
     // Pending and active requests can still change (a decision, the end of the grant): keep them live.
     const live = pending || a.state === 'active';
     const count = pendingCount(ctx, session.principal);
-    const flash = await takeFlash(ctx, session);
+    const flash = await ctx.sessions.takeFlash(session);
     return sendPage(reply, 200, (nonce) =>
       layout({
         title: `Access to ${a.connection}`,

@@ -14,7 +14,7 @@ import { isAirlockError } from '../../errors/airlock-error.js';
 import { detailBody } from './detail-view.js';
 import { historyBody, inboxBody } from './inbox-view.js';
 import { layout } from './layout.js';
-import { currentSession, formOf, needSignIn, sendMessage, sendPage, sentence, takeFlash, type PageContext } from './page-context.js';
+import { currentSession, formOf, needSignIn, sendMessage, sendPage, sentence, type PageContext } from './page-context.js';
 import { isPending, pendingCount, SHOWN, visibleAccess, visibleApprovals } from './queues.js';
 import { allowedOrigins, csrfRefusal } from './security.js';
 
@@ -29,7 +29,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
     if (session === undefined) return needSignIn(ctx, reply, '/approvals');
     const pending = visibleApprovals(ctx, session.principal, isPending);
     const access = visibleAccess(ctx, session.principal, isPending);
-    const flash = await takeFlash(ctx, session);
+    const flash = await ctx.sessions.takeFlash(session);
     return sendPage(reply, 200, (nonce) =>
       layout({
         title: 'Inbox',
@@ -52,7 +52,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
     const closed = visibleApprovals(ctx, session.principal, notPending);
     const access = visibleAccess(ctx, session.principal, notPending);
     const count = pendingCount(ctx, session.principal);
-    const flash = await takeFlash(ctx, session);
+    const flash = await ctx.sessions.takeFlash(session);
     return sendPage(reply, 200, (nonce) =>
       layout({ title: 'History', nonce, session, tab: 'history', view: 'history', pendingCount: count, flash, body: historyBody(closed, access, SHOWN) }),
     );
@@ -68,7 +68,7 @@ export function registerApprovalRoutes(app: FastifyInstance, ctx: PageContext): 
     }
     const pending = a.state === 'pending';
     const count = pendingCount(ctx, session.principal);
-    const flash = await takeFlash(ctx, session);
+    const flash = await ctx.sessions.takeFlash(session);
     return sendPage(reply, 200, (nonce) =>
       layout({
         title: `Request on ${a.connection}`,

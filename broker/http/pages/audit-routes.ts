@@ -21,7 +21,7 @@ import { AUDIT_STYLES } from './audit-styles.js';
 import { timelineBody, timelineFragment, type ApprovalFacts, type TimelineInput } from './audit-timeline-view.js';
 import type { SafeHtml } from './html.js';
 import { layout } from './layout.js';
-import { currentSession, needSignIn, sendMessage, sendPage, takeFlash, type PageContext } from './page-context.js';
+import { currentSession, needSignIn, sendMessage, sendPage, type PageContext } from './page-context.js';
 import { pendingCount } from './queues.js';
 import type { PageSession } from './session-store.js';
 
@@ -116,7 +116,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: PageContext): voi
   };
 
   const page = async (reply: FastifyReply, session: PageSession, title: string, body: SafeHtml): Promise<FastifyReply> => {
-    const flash = await takeFlash(ctx, session);
+    const flash = await ctx.sessions.takeFlash(session);
     return sendPage(reply, 200, (nonce) =>
       layout({ title, nonce, session, tab: 'audit', view: 'audit', pendingCount: pendingCount(ctx, session.principal), flash, body, style: AUDIT_STYLES, script: AUDIT_SCRIPT }),
     );

@@ -64,11 +64,6 @@ export function signInNotConfigured(reply: FastifyReply): FastifyReply {
   );
 }
 
-/** The flash message, removed: it is shown on exactly one page (post/redirect/get). */
-export function takeFlash(ctx: PageContext, session: PageSession): Promise<PageSession['flash']> {
-  return ctx.sessions.takeFlash(session);
-}
-
 /** "you may not decide on this request: nobody…" → "You may not decide on this request: nobody…." */
 export function sentence(message: string): string {
   const s = message.charAt(0).toUpperCase() + message.slice(1);
