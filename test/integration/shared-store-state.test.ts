@@ -163,9 +163,15 @@ describe('shared store state', () => {
     expect(dump).not.toContain(s.id);
     // Signing out on one ends it on both; an expired session is not found; odd ids are not looked up.
     const ended: string[] = [];
+    const endedOnA: string[] = [];
     pb.onEnd((id) => ended.push(id));
+    pa.onEnd((id) => endedOnA.push(id));
+    await pa.get(s.id); // A serves it (its event streams would be open there)
     await pb.end(s.id);
     expect(ended).toEqual([s.id]);
+    // A hears of it at once (NOTIFY), not at a stream's next heartbeat.
+    await until('the sign-out on A', () => (endedOnA.length ? true : undefined));
+    expect(endedOnA).toEqual([s.id]);
     expect(await pa.get(s.id)).toBeUndefined();
     const old = await pa.create({ ...principal, expiresAt: Math.floor(Date.now() / 1000) - 1 });
     expect(await pb.get(old.id)).toBeUndefined();
@@ -176,7 +182,7 @@ describe('shared store state', () => {
   it('caps the sign-ins in progress, which anyone can start: the oldest go', async () => {
     await open('pc'); // the schema, migrated
     const pool = new pg.Pool({ connectionString: url, max: 1 });
-    const flows = new PgPageSessions(pool, `"${schema}"`, { flows: 3, sessions: 3 });
+    const flows = new PgPageSessions(pool, `"${schema}"`, undefined, { flows: 3, sessions: 3 });
     await admin.query(`DELETE FROM ${schema}.page_flows`);
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) {

@@ -169,8 +169,18 @@ describe('two brokers on one PostgreSQL store', () => {
     const next = await onA.html(posted.headers.get('location')!);
     expect(next).toContain('You denied this request.');
     expect(await onB.html(`/approvals/${pending.id}`)).not.toContain('You denied this request.');
-    // Signing out on B signs out on A.
+    // Signing out on B signs out on A, and closes A's live event stream of that session at once
+    // (not at its next 15 s heartbeat).
+    const stream = await onA.get('/approvals/stream', { accept: 'text/event-stream' });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    expect((await reader.read()).done).toBe(false); // the stream's first line
+    const closed = (async () => {
+      for (;;) if ((await reader.read()).done) return Date.now();
+    })();
+    const signedOut = Date.now();
     expect((await onB.post('/auth/logout', { csrf })).status).toBe(303);
+    expect((await closed) - signedOut).toBeLessThan(5_000);
     expect((await onA.get('/approvals')).status).toBe(302);
     expect((await admin.query('SELECT count(*)::int AS n FROM ss_items WHERE id = 5')).rows[0].n).toBe(1);
     await alice.end();

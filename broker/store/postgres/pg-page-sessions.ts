@@ -29,13 +29,23 @@ const MAX_SESSIONS = 100_000;
 
 const key = (id: string): string => createHash('sha256').update(id).digest('hex');
 
+/** How many sessions served here a replica remembers by key, to close their streams on a sign-out elsewhere. */
+const MAX_SERVED = 10_000;
+
 export class PgPageSessions implements PageSessions {
   private readonly ends = new EndListeners();
+  /** Key → id of the sessions this broker served (in order of last use). */
+  private readonly served = new Map<string, string>();
 
-  /** `schema` is already quoted (migrations.ts `quoteIdent`). */
+  /**
+   * `schema` is already quoted (migrations.ts `quoteIdent`); a sign-out is announced on
+   * `channel` as `page <key> <brokerName>`, so the other replicas close that session's event
+   * streams at once (`endedElsewhere`).
+   */
   constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
+    private readonly announce?: { readonly channel: string; readonly brokerName: string },
     private readonly limits = { flows: MAX_FLOWS, sessions: MAX_SESSIONS },
   ) {}
 
@@ -60,12 +70,36 @@ export class PgPageSessions implements PageSessions {
       [key(id)],
     );
     const r = rows[0];
-    return r === undefined ? undefined : { id, principal: r.principal, csrf: r.csrf, expiresAt: Number(r.expires_ms) };
+    if (r === undefined) return undefined;
+    this.remember(key(id), id);
+    return { id, principal: r.principal, csrf: r.csrf, expiresAt: Number(r.expires_ms) };
   }
 
   async end(id: string): Promise<void> {
-    const { rowCount } = await this.pool.query(`DELETE FROM ${this.schema}.page_sessions WHERE key = $1`, [key(id)]);
-    if (rowCount) this.ends.told(id);
+    const k = key(id);
+    const { rowCount } = await this.pool.query(`DELETE FROM ${this.schema}.page_sessions WHERE key = $1`, [k]);
+    this.served.delete(k);
+    if (!rowCount) return;
+    this.ends.told(id);
+    if (this.announce) {
+      const { channel, brokerName } = this.announce;
+      // Best effort: without it the other replicas' streams close at their next heartbeat.
+      await this.pool.query('SELECT pg_notify($1, $2)', [channel, `page ${k} ${brokerName}`]).catch(() => {});
+    }
+  }
+
+  /** Another replica signed this session out: its event streams here close now. */
+  endedElsewhere(k: string): void {
+    const id = this.served.get(k);
+    if (id === undefined) return;
+    this.served.delete(k);
+    this.ends.told(id);
+  }
+
+  private remember(k: string, id: string): void {
+    this.served.delete(k);
+    this.served.set(k, id);
+    if (this.served.size > MAX_SERVED) this.served.delete(this.served.keys().next().value!);
   }
 
   async setFlash(id: string, flash: Flash): Promise<void> {

@@ -59,6 +59,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
   };
   const relay = new PgEventRelay(pool, `${s}.events`, eventsChannel, name, bus, log);
   const cancels = new PgCancelRelay(pool, cancelChannel, name, log);
+  const pageSessions = new PgPageSessions(pool, s, { channel: stateChannel, brokerName: name });
   const heartbeat = new PgHeartbeat(pool, `${s}.brokers`, name, log);
   let listener: pg.Client | undefined;
   let closing = false;
@@ -69,6 +70,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
     if (n.channel === cancelChannel) return cancels.received(payload);
     const [tag, id, origin] = payload.split(' ');
     if (!id || origin === name) return;
+    if (tag === 'page') return pageSessions.endedElsewhere(id);
     const table = tag === 'approvals' ? tables.approvals : tag === 'access' ? tables.access : undefined;
     table?.changed(id).catch((e: unknown) => log.warn('reading a change from the shared store failed', { error: (e as Error).message }));
   };
@@ -135,7 +137,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
     openElsewhere: () => heartbeat.openElsewhere(),
     liveBrokers: () => heartbeat.liveBrokers(),
     cancels,
-    pageSessions: new PgPageSessions(pool, s),
+    pageSessions,
     async openRecords(opts) {
       const shipper = new RecordShipper(pool, `${s}.records`, name, log);
       shippers.push(shipper);
