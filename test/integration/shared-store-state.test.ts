@@ -15,13 +15,16 @@ import { EventBus } from '../../broker/approvals/event-bus.js';
 import type { ApprovalRequest } from '../../broker/approvals/types.js';
 import type { StoreConfig, Secret } from '../../broker/config/types.js';
 import { silentLogger } from '../../broker/log.js';
-import { JournalFileStore } from '../../broker/recording/journal-file-store.js';
+import { JOURNAL_FILE, JournalFileStore } from '../../broker/recording/journal-file-store.js';
+import { searchSessions } from '../../broker/recording/queries.js';
+import { migrate } from '../../broker/store/postgres/migrations.js';
 import { PgPageSessions } from '../../broker/store/postgres/pg-page-sessions.js';
 import { openPostgresStore, type PostgresStore } from '../../broker/store/postgres/pg-store.js';
 import { verifySharedStore } from '../../broker/store/postgres/verify-shared.js';
 import { GENESIS, sealLine, splitLine } from '../../broker/recording/hash-chain.js';
 import { verifyJournal } from '../../broker/recording/verify-journal.js';
 import { adminClient } from '../support/admin-client.js';
+import { generatedJournal, scanning, searchFilters } from '../support/generated-journal.js';
 import { until } from '../support/until.js';
 
 const schema = `airlock_s${Date.now().toString(36)}`;
@@ -47,6 +50,13 @@ afterAll(async () => {
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await admin.end();
 });
+
+/** A client of its own (not `admin`'s session), for a migration's transaction. */
+async function connectStore(): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  return c;
+}
 
 function request(id: string, broker: string): ApprovalRequest {
   return {
@@ -193,6 +203,46 @@ describe('shared store state', () => {
     expect(await flows.takeFlow(ids[0])).toBeUndefined();
     expect((await flows.takeFlow(ids[5]))?.state).toBe('s5');
     await pool.end();
+  });
+
+  it('answers session searches from the summaries its trigger keeps, exactly as a pass over the records', async () => {
+    const store = await open('sum');
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-sum-'));
+    writeFileSync(join(dir, JOURNAL_FILE), generatedJournal(11, 40, 'sum-').records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    // The earlier run's lines are copied at open; the trigger summarises them as they land.
+    const shared = await store.openRecords({ directory: dir, fsync: 'write', syncIntervalMs: 1000 });
+    try {
+      expect(shared.sessionSummaries).toBeTypeOf('function');
+      for (const f of searchFilters('sum-')) expect(await searchSessions(shared, f), JSON.stringify(f)).toEqual(await searchSessions(scanning(shared), f));
+      // Written now: through the journal and the copy.
+      shared.append({ type: 'session.start', sessionId: 'sum-new', connection: 'crm', subject: 'bob', issuer: 'https://idp', groups: [], principalKind: 'human', clientAddress: '127.0.0.1', tls: false, via: 'postgres' });
+      shared.append({ type: 'statement', sessionId: 'sum-new', statementId: 1, protocol: 'simple', text: 'DROP TABLE t', kinds: ['ddl'], action: 'block', rule: 'r', explanation: 'x' });
+      shared.append({ type: 'statement.end', sessionId: 'sum-new', statementId: 1, durationMs: 1, rows: null, error: { code: '42501', message: 'refused' } });
+      shared.flush();
+      const found = await searchSessions(shared, { person: 'bob', outcome: 'blocked', limit: 100 });
+      expect(found).toEqual(await searchSessions(scanning(shared), { person: 'bob', outcome: 'blocked', limit: 100 }));
+      expect(found.sessions.find((x) => x.id === 'sum-new')).toMatchObject({ statements: 1, blocked: 1, errors: 1 });
+
+      // A store whose records predate the summaries gets them when the step runs, the same as
+      // the trigger's: the records copied into a schema without step 4, then migrated.
+      const old = `${schema}_bf`;
+      const c = await connectStore();
+      try {
+        await migrate(c, old);
+        await c.query(`DROP TRIGGER records_summarise ON ${old}.records; DROP FUNCTION ${old}.summarise_record(); DROP TABLE ${old}.session_summaries; DELETE FROM ${old}.migrations WHERE version = 4`);
+        await c.query(`INSERT INTO ${old}.records SELECT * FROM ${schema}.records`);
+        expect(await migrate(c, old)).toEqual([4]);
+        const rows = async (sch: string): Promise<unknown[]> => (await c.query(`SELECT * FROM ${sch}.session_summaries ORDER BY session_id`)).rows;
+        const backfilled = await rows(old);
+        expect(backfilled.length).toBeGreaterThan(40);
+        expect(backfilled).toEqual(await rows(schema));
+      } finally {
+        await c.query(`DROP SCHEMA IF EXISTS ${old} CASCADE`);
+        await c.end();
+      }
+    } finally {
+      await shared.close();
+    }
   });
 
   it('re-establishes a lost notification connection and reloads what changed meanwhile', async () => {

@@ -73,6 +73,74 @@ const STEPS: readonly Step[] = [
     );
     CREATE INDEX page_flows_expiry ON ${s}.page_flows (expires_at);
   `,
+  // 4: each session's summary, kept by a trigger as its records arrive, so a search of the
+  // replay pages reads one row per session instead of every record (queries.ts). The times are
+  // the lines' own ISO strings, as the journal's readers return them.
+  (s) => `
+    CREATE TABLE ${s}.session_summaries (
+      session_id text PRIMARY KEY,
+      broker text NOT NULL,
+      start_at timestamptz NOT NULL,
+      start_seq bigint NOT NULL,
+      start jsonb NOT NULL,
+      last_at text NOT NULL,
+      statements int NOT NULL DEFAULT 0,
+      blocked int NOT NULL DEFAULT 0,
+      approvals int NOT NULL DEFAULT 0,
+      errors int NOT NULL DEFAULT 0,
+      masked int NOT NULL DEFAULT 0,
+      ended_at text,
+      end_reason text
+    );
+    CREATE INDEX session_summaries_start ON ${s}.session_summaries (start_at, broker, start_seq);
+    CREATE FUNCTION ${s}.summarise_record() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    DECLARE
+      doc jsonb;
+    BEGIN
+      IF NEW.session_id = '-' THEN RETURN NULL; END IF;
+      doc := NEW.line::jsonb;
+      IF NEW.type = 'session.start' THEN
+        INSERT INTO ${s}.session_summaries (session_id, broker, start_at, start_seq, start, last_at)
+        VALUES (NEW.session_id, NEW.broker, NEW.at, NEW.seq, doc, doc->>'at')
+        ON CONFLICT (session_id) DO NOTHING;
+        RETURN NULL;
+      END IF;
+      UPDATE ${s}.session_summaries t SET
+        last_at = greatest(t.last_at, doc->>'at'),
+        statements = t.statements + (NEW.type = 'statement')::int,
+        blocked = t.blocked + (NEW.type = 'statement' AND doc->>'action' = 'block')::int,
+        approvals = t.approvals + (NEW.type = 'approval.requested')::int,
+        errors = t.errors + (NEW.type = 'statement.end' AND coalesce(doc->'error', 'null'::jsonb) <> 'null'::jsonb)::int,
+        masked = t.masked + (NEW.type = 'result.masked')::int,
+        ended_at = CASE WHEN NEW.type = 'session.end' THEN doc->>'at' ELSE t.ended_at END,
+        end_reason = CASE WHEN NEW.type = 'session.end' THEN doc->>'reason' ELSE t.end_reason END
+      WHERE t.session_id = NEW.session_id;
+      RETURN NULL;
+    END
+    $fn$;
+    CREATE TRIGGER records_summarise AFTER INSERT ON ${s}.records FOR EACH ROW EXECUTE FUNCTION ${s}.summarise_record();
+    -- Sessions recorded before this step, summarised once from their records.
+    INSERT INTO ${s}.session_summaries
+    SELECT st.session_id, st.broker, st.at, st.seq, st.line::jsonb,
+           greatest(st.line::jsonb->>'at', agg.last_at),
+           coalesce(agg.statements, 0), coalesce(agg.blocked, 0), coalesce(agg.approvals, 0),
+           coalesce(agg.errors, 0), coalesce(agg.masked, 0), agg.ended_at, agg.end_reason
+      FROM ${s}.records st
+      LEFT JOIN LATERAL (
+        SELECT max(r.line::jsonb->>'at') AS last_at,
+               count(*) FILTER (WHERE r.type = 'statement') AS statements,
+               count(*) FILTER (WHERE r.type = 'statement' AND r.line::jsonb->>'action' = 'block') AS blocked,
+               count(*) FILTER (WHERE r.type = 'approval.requested') AS approvals,
+               count(*) FILTER (WHERE r.type = 'statement.end' AND coalesce(r.line::jsonb->'error', 'null'::jsonb) <> 'null'::jsonb) AS errors,
+               count(*) FILTER (WHERE r.type = 'result.masked') AS masked,
+               (array_agg(r.line::jsonb->>'at' ORDER BY r.at DESC, r.seq DESC) FILTER (WHERE r.type = 'session.end'))[1] AS ended_at,
+               (array_agg(r.line::jsonb->>'reason' ORDER BY r.at DESC, r.seq DESC) FILTER (WHERE r.type = 'session.end'))[1] AS end_reason
+          FROM ${s}.records r
+         WHERE r.session_id = st.session_id AND r.type <> 'session.start'
+      ) agg ON true
+     WHERE st.type = 'session.start'
+    ON CONFLICT (session_id) DO NOTHING;
+  `,
 ];
 
 export const SCHEMA_VERSION = STEPS.length;

@@ -12,11 +12,24 @@ import type pg from 'pg';
 import type { Logger } from '../../log.js';
 import type { JournalFileStore } from '../../recording/journal-file-store.js';
 import { journalLines } from '../../recording/journal-lines.js';
-import type { AuditRecord, NewRecord } from '../../recording/records.js';
-import type { RecordStore } from '../../recording/record-store.js';
+import type { AuditRecord, NewRecord, SessionStartRecord } from '../../recording/records.js';
+import { summaryOf } from '../../recording/queries.js';
+import type { IndexedSession, RecordStore } from '../../recording/record-store.js';
 
 const BATCH = 1000;
 const PAGE = 2000;
+
+interface SummaryRow {
+  start: SessionStartRecord;
+  last_at: string;
+  statements: number;
+  blocked: number;
+  approvals: number;
+  errors: number;
+  masked: number;
+  ended_at: string | null;
+  end_reason: string | null;
+}
 
 interface Row {
   seq: string;
@@ -172,6 +185,8 @@ export class SharedRecordStore implements RecordStore {
     private readonly shipper: RecordShipper,
     private readonly pool: pg.Pool,
     private readonly table: string,
+    /** The summaries table beside `table` (same schema). */
+    private readonly summaries: string,
   ) {}
 
   append(record: NewRecord): number {
@@ -190,6 +205,32 @@ export class SharedRecordStore implements RecordStore {
     this.journal.flush();
     await this.shipper.drain();
     yield* readSharedRecords(this.pool, this.table);
+  }
+
+  /**
+   * Every session's summary, kept by the store's trigger as records arrive (migrations.ts step 4),
+   * in the order the sessions started: a search reads one row per session, not every record.
+   */
+  async sessionSummaries(): Promise<Iterable<IndexedSession>> {
+    this.journal.flush();
+    await this.shipper.drain();
+    const { rows } = await this.pool.query<SummaryRow>(
+      `SELECT start, last_at, statements, blocked, approvals, errors, masked, ended_at, end_reason
+         FROM ${this.summaries} ORDER BY start_at, broker, start_seq`,
+    );
+    return rows.map((r) => ({
+      summary: {
+        ...summaryOf(r.start),
+        statements: r.statements,
+        blocked: r.blocked,
+        approvals: r.approvals,
+        errors: r.errors,
+        masked: r.masked,
+        ...(r.ended_at !== null ? { endedAt: r.ended_at } : {}),
+        ...(r.end_reason !== null ? { endReason: r.end_reason } : {}),
+      },
+      lastAt: r.last_at,
+    }));
   }
 
   /** By the session index: the replay page of one session does not read every record. */

@@ -144,7 +144,7 @@ export async function openPostgresStore(cfg: StoreConfig, bus: EventBus, log: Lo
       const journal = new JournalFileStore({ ...opts, onWritten: (t) => shipper.written(t) });
       const copied = await shipper.catchUp(journal.path);
       if (copied > 0) log.info('audit records from an earlier run copied to the shared store', { records: copied });
-      return new SharedRecordStore(journal, shipper, pool, `${s}.records`);
+      return new SharedRecordStore(journal, shipper, pool, `${s}.records`, `${s}.session_summaries`);
     },
     async close() {
       closing = true;
