@@ -229,7 +229,7 @@ describe('shared store state', () => {
       const c = await connectStore();
       try {
         await migrate(c, old);
-        await c.query(`DROP TRIGGER records_summarise ON ${old}.records; DROP FUNCTION ${old}.summarise_record(); DROP TABLE ${old}.session_summaries; DELETE FROM ${old}.migrations WHERE version = 4`);
+        await c.query(`DROP TRIGGER records_summarise ON ${old}.records; DROP FUNCTION ${old}.summarise_records(); DROP TABLE ${old}.session_summaries; DELETE FROM ${old}.migrations WHERE version = 4`);
         await c.query(`INSERT INTO ${old}.records SELECT * FROM ${schema}.records`);
         expect(await migrate(c, old)).toEqual([4]);
         const rows = async (sch: string): Promise<unknown[]> => (await c.query(`SELECT * FROM ${sch}.session_summaries ORDER BY session_id`)).rows;

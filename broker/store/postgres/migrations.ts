@@ -93,32 +93,43 @@ const STEPS: readonly Step[] = [
       end_reason text
     );
     CREATE INDEX session_summaries_start ON ${s}.session_summaries (start_at, broker, start_seq);
-    CREATE FUNCTION ${s}.summarise_record() RETURNS trigger LANGUAGE plpgsql AS $fn$
-    DECLARE
-      doc jsonb;
+    -- Statement-level, over the rows a batch really inserted (the shipper's ON CONFLICT DO
+    -- NOTHING leaves repeats out): one pass per batch, not one UPDATE per record. Measured on
+    -- batches of 1000: +8 to +16 µs per record copied; a row-level trigger cost +80 to +95.
+    CREATE FUNCTION ${s}.summarise_records() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN
-      IF NEW.session_id = '-' THEN RETURN NULL; END IF;
-      doc := NEW.line::jsonb;
-      IF NEW.type = 'session.start' THEN
-        INSERT INTO ${s}.session_summaries (session_id, broker, start_at, start_seq, start, last_at)
-        VALUES (NEW.session_id, NEW.broker, NEW.at, NEW.seq, doc, doc->>'at')
-        ON CONFLICT (session_id) DO NOTHING;
-        RETURN NULL;
-      END IF;
+      INSERT INTO ${s}.session_summaries (session_id, broker, start_at, start_seq, start, last_at)
+      SELECT session_id, broker, at, seq, line::jsonb, line::jsonb->>'at' FROM new_rows
+       WHERE type = 'session.start' AND session_id <> '-'
+      ON CONFLICT (session_id) DO NOTHING;
       UPDATE ${s}.session_summaries t SET
-        last_at = greatest(t.last_at, doc->>'at'),
-        statements = t.statements + (NEW.type = 'statement')::int,
-        blocked = t.blocked + (NEW.type = 'statement' AND doc->>'action' = 'block')::int,
-        approvals = t.approvals + (NEW.type = 'approval.requested')::int,
-        errors = t.errors + (NEW.type = 'statement.end' AND coalesce(doc->'error', 'null'::jsonb) <> 'null'::jsonb)::int,
-        masked = t.masked + (NEW.type = 'result.masked')::int,
-        ended_at = CASE WHEN NEW.type = 'session.end' THEN doc->>'at' ELSE t.ended_at END,
-        end_reason = CASE WHEN NEW.type = 'session.end' THEN doc->>'reason' ELSE t.end_reason END
-      WHERE t.session_id = NEW.session_id;
+        last_at = greatest(t.last_at, a.last_at),
+        statements = t.statements + a.statements,
+        blocked = t.blocked + a.blocked,
+        approvals = t.approvals + a.approvals,
+        errors = t.errors + a.errors,
+        masked = t.masked + a.masked,
+        ended_at = coalesce(a.ended_at, t.ended_at),
+        end_reason = CASE WHEN a.ended_at IS NOT NULL THEN a.end_reason ELSE t.end_reason END
+      FROM (
+        SELECT session_id,
+               max(doc->>'at') AS last_at,
+               count(*) FILTER (WHERE type = 'statement') AS statements,
+               count(*) FILTER (WHERE type = 'statement' AND doc->>'action' = 'block') AS blocked,
+               count(*) FILTER (WHERE type = 'approval.requested') AS approvals,
+               count(*) FILTER (WHERE type = 'statement.end' AND coalesce(doc->'error', 'null'::jsonb) <> 'null'::jsonb) AS errors,
+               count(*) FILTER (WHERE type = 'result.masked') AS masked,
+               (array_agg(doc->>'at' ORDER BY at DESC, seq DESC) FILTER (WHERE type = 'session.end'))[1] AS ended_at,
+               (array_agg(doc->>'reason' ORDER BY at DESC, seq DESC) FILTER (WHERE type = 'session.end'))[1] AS end_reason
+          FROM (SELECT session_id, type, at, seq, line::jsonb AS doc FROM new_rows WHERE type <> 'session.start' AND session_id <> '-') r
+         GROUP BY session_id
+      ) a
+      WHERE t.session_id = a.session_id;
       RETURN NULL;
     END
     $fn$;
-    CREATE TRIGGER records_summarise AFTER INSERT ON ${s}.records FOR EACH ROW EXECUTE FUNCTION ${s}.summarise_record();
+    CREATE TRIGGER records_summarise AFTER INSERT ON ${s}.records REFERENCING NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION ${s}.summarise_records();
     -- Sessions recorded before this step, summarised once from their records.
     INSERT INTO ${s}.session_summaries
     SELECT st.session_id, st.broker, st.at, st.seq, st.line::jsonb,
