@@ -26,11 +26,10 @@ import type { Principal } from '../../identity/types.js';
 
 const MAX_FLOWS = 10_000;
 const MAX_SESSIONS = 100_000;
-
-const key = (id: string): string => createHash('sha256').update(id).digest('hex');
-
 /** How many sessions served here a replica remembers by key, to close their streams on a sign-out elsewhere. */
 const MAX_SERVED = 10_000;
+
+const key = (id: string): string => createHash('sha256').update(id).digest('hex');
 
 export class PgPageSessions implements PageSessions {
   private readonly ends = new EndListeners();
@@ -64,14 +63,15 @@ export class PgPageSessions implements PageSessions {
 
   async get(id: string | undefined): Promise<PageSession | undefined> {
     if (id === undefined || id.length > 100) return undefined;
+    const k = key(id);
     const { rows } = await this.pool.query<{ principal: Principal; csrf: string; expires_ms: string }>(
       `SELECT principal, csrf, (extract(epoch FROM expires_at) * 1000)::bigint AS expires_ms
          FROM ${this.schema}.page_sessions WHERE key = $1 AND expires_at > now()`,
-      [key(id)],
+      [k],
     );
     const r = rows[0];
     if (r === undefined) return undefined;
-    this.remember(key(id), id);
+    this.remember(k, id);
     return { id, principal: r.principal, csrf: r.csrf, expiresAt: Number(r.expires_ms) };
   }
 
