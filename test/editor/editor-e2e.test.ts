@@ -204,7 +204,9 @@ describe.skipIf(missing !== undefined)('the extension in a real VS Code (code-se
     expect(await fileText(out('select'), (t) => /\(1 row\)/.test(t), 'psql to answer the SELECT')).toMatch(/editor-e2e \|\s+100/);
     await typeInTerminal(page, `psql -X -c "DROP TABLE audit_me" 2>&1 | tee blocked.txt`);
     expect(await fileText(out('blocked'), (t) => t.includes('ERROR'), 'psql to report the block')).toContain('no-ddl-for-agents');
-    expect(await terminalText(page)).toContain('ERROR:  Airlock blocked this statement: rule "no-ddl-for-agents"');
+    // The file can be complete before the terminal has drawn the same lines: wait for the screen.
+    const screen = await until(() => terminalText(page), (t) => t.includes('ERROR:  Airlock blocked'), 'the terminal to show the refusal');
+    expect(screen).toContain('ERROR:  Airlock blocked this statement: rule "no-ddl-for-agents"');
     // The panel shows the blocked statement with its rule.
     const blocked = await until(() => frameText(page, '#blocked'), (t) => t?.includes('no-ddl-for-agents') ?? false, 'the blocked statement in the panel');
     expect(blocked).toContain('DROP TABLE audit_me');
