@@ -136,7 +136,7 @@ export class JournalFileStore implements RecordStore {
   /** One session's records through the index (journal-index.ts): reads its byte range, not the whole file. */
   async *readSession(sessionId: string): AsyncIterable<AuditRecord> {
     this.flush();
-    const range = await (this.index ??= new JournalIndex(this.path)).rangeOf(sessionId, fstatSync(this.fd).size);
+    const range = await this.indexed().rangeOf(sessionId, fstatSync(this.fd).size);
     if (!range) return;
     // The range also holds other sessions' records (sessions interleave).
     for await (const r of journalRecords(this.path, range)) if (r.sessionId === sessionId) yield r;
@@ -145,7 +145,12 @@ export class JournalFileStore implements RecordStore {
   /** Every session's summary, from the index (journal-index.ts): built once, then kept up with the file. */
   async sessionSummaries(): Promise<Iterable<IndexedSession>> {
     this.flush();
-    return (this.index ??= new JournalIndex(this.path)).sessionSummaries(fstatSync(this.fd).size);
+    return this.indexed().sessionSummaries(fstatSync(this.fd).size);
+  }
+
+  /** The index, built by the first read that needs it. */
+  private indexed(): JournalIndex {
+    return (this.index ??= new JournalIndex(this.path));
   }
 
   async close(): Promise<void> {

@@ -5,17 +5,7 @@
 import { MemoryStore } from '../../broker/recording/memory-store.js';
 import type { SessionFilter } from '../../broker/recording/queries.js';
 import type { RecordStore } from '../../broker/recording/record-store.js';
-
-/** A deterministic pseudo-random sequence (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './prng.js';
 
 const PEOPLE = [
   { subject: 'alice', email: 'Alice@Example.com' },
@@ -29,7 +19,7 @@ const CONNECTIONS = ['shop', 'crm'];
  * 2025-01-01: refusals, errors, approval requests, masking notices, and sessions that never end.
  */
 export function generatedJournal(seed: number, sessions: number, idPrefix = 's'): MemoryStore {
-  const rnd = random(seed);
+  const rnd = prng(seed);
   let minute = 0;
   const store = new MemoryStore(() => new Date(Date.UTC(2025, 0, 1, 0, minute++)).toISOString());
   const open: { id: string; n: number }[] = [];

@@ -7,6 +7,43 @@ import type pg from 'pg';
 
 type Step = (s: string) => string;
 
+/**
+ * Adds the records in `rows` (the trigger's batch, or the whole table once) to the session
+ * summaries: sessions they start get a row, and the others' counters, last time and end are
+ * brought up to date — the counting of queries.ts `count`. One text for the trigger and the
+ * step's backfill, so both summarise alike.
+ */
+function summariseFrom(s: string, rows: string): string {
+  return `
+      INSERT INTO ${s}.session_summaries (session_id, broker, start_at, start_seq, start, last_at)
+      SELECT session_id, broker, at, seq, line::jsonb, line::jsonb->>'at' FROM ${rows}
+       WHERE type = 'session.start' AND session_id <> '-'
+      ON CONFLICT (session_id) DO NOTHING;
+      UPDATE ${s}.session_summaries t SET
+        last_at = greatest(t.last_at, a.last_at),
+        statements = t.statements + a.statements,
+        blocked = t.blocked + a.blocked,
+        approvals = t.approvals + a.approvals,
+        errors = t.errors + a.errors,
+        masked = t.masked + a.masked,
+        ended_at = coalesce(a.ended_at, t.ended_at),
+        end_reason = CASE WHEN a.ended_at IS NOT NULL THEN a.end_reason ELSE t.end_reason END
+      FROM (
+        SELECT session_id,
+               max(doc->>'at') AS last_at,
+               count(*) FILTER (WHERE type = 'statement') AS statements,
+               count(*) FILTER (WHERE type = 'statement' AND doc->>'action' = 'block') AS blocked,
+               count(*) FILTER (WHERE type = 'approval.requested') AS approvals,
+               count(*) FILTER (WHERE type = 'statement.end' AND coalesce(doc->'error', 'null'::jsonb) <> 'null'::jsonb) AS errors,
+               count(*) FILTER (WHERE type = 'result.masked') AS masked,
+               (array_agg(doc->>'at' ORDER BY at DESC, seq DESC) FILTER (WHERE type = 'session.end'))[1] AS ended_at,
+               (array_agg(doc->>'reason' ORDER BY at DESC, seq DESC) FILTER (WHERE type = 'session.end'))[1] AS end_reason
+          FROM (SELECT session_id, type, at, seq, line::jsonb AS doc FROM ${rows} WHERE type <> 'session.start' AND session_id <> '-') r
+         GROUP BY session_id
+      ) a
+      WHERE t.session_id = a.session_id;`;
+}
+
 const STEPS: readonly Step[] = [
   // 1: approvals, access requests, the event fan-out, the audit record.
   (s) => `
@@ -98,59 +135,14 @@ const STEPS: readonly Step[] = [
     -- batches of 1000: +8 to +16 µs per record copied; a row-level trigger cost +80 to +95.
     CREATE FUNCTION ${s}.summarise_records() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN
-      INSERT INTO ${s}.session_summaries (session_id, broker, start_at, start_seq, start, last_at)
-      SELECT session_id, broker, at, seq, line::jsonb, line::jsonb->>'at' FROM new_rows
-       WHERE type = 'session.start' AND session_id <> '-'
-      ON CONFLICT (session_id) DO NOTHING;
-      UPDATE ${s}.session_summaries t SET
-        last_at = greatest(t.last_at, a.last_at),
-        statements = t.statements + a.statements,
-        blocked = t.blocked + a.blocked,
-        approvals = t.approvals + a.approvals,
-        errors = t.errors + a.errors,
-        masked = t.masked + a.masked,
-        ended_at = coalesce(a.ended_at, t.ended_at),
-        end_reason = CASE WHEN a.ended_at IS NOT NULL THEN a.end_reason ELSE t.end_reason END
-      FROM (
-        SELECT session_id,
-               max(doc->>'at') AS last_at,
-               count(*) FILTER (WHERE type = 'statement') AS statements,
-               count(*) FILTER (WHERE type = 'statement' AND doc->>'action' = 'block') AS blocked,
-               count(*) FILTER (WHERE type = 'approval.requested') AS approvals,
-               count(*) FILTER (WHERE type = 'statement.end' AND coalesce(doc->'error', 'null'::jsonb) <> 'null'::jsonb) AS errors,
-               count(*) FILTER (WHERE type = 'result.masked') AS masked,
-               (array_agg(doc->>'at' ORDER BY at DESC, seq DESC) FILTER (WHERE type = 'session.end'))[1] AS ended_at,
-               (array_agg(doc->>'reason' ORDER BY at DESC, seq DESC) FILTER (WHERE type = 'session.end'))[1] AS end_reason
-          FROM (SELECT session_id, type, at, seq, line::jsonb AS doc FROM new_rows WHERE type <> 'session.start' AND session_id <> '-') r
-         GROUP BY session_id
-      ) a
-      WHERE t.session_id = a.session_id;
+${summariseFrom(s, 'new_rows')}
       RETURN NULL;
     END
     $fn$;
     CREATE TRIGGER records_summarise AFTER INSERT ON ${s}.records REFERENCING NEW TABLE AS new_rows
       FOR EACH STATEMENT EXECUTE FUNCTION ${s}.summarise_records();
-    -- Sessions recorded before this step, summarised once from their records.
-    INSERT INTO ${s}.session_summaries
-    SELECT st.session_id, st.broker, st.at, st.seq, st.line::jsonb,
-           greatest(st.line::jsonb->>'at', agg.last_at),
-           coalesce(agg.statements, 0), coalesce(agg.blocked, 0), coalesce(agg.approvals, 0),
-           coalesce(agg.errors, 0), coalesce(agg.masked, 0), agg.ended_at, agg.end_reason
-      FROM ${s}.records st
-      LEFT JOIN LATERAL (
-        SELECT max(r.line::jsonb->>'at') AS last_at,
-               count(*) FILTER (WHERE r.type = 'statement') AS statements,
-               count(*) FILTER (WHERE r.type = 'statement' AND r.line::jsonb->>'action' = 'block') AS blocked,
-               count(*) FILTER (WHERE r.type = 'approval.requested') AS approvals,
-               count(*) FILTER (WHERE r.type = 'statement.end' AND coalesce(r.line::jsonb->'error', 'null'::jsonb) <> 'null'::jsonb) AS errors,
-               count(*) FILTER (WHERE r.type = 'result.masked') AS masked,
-               (array_agg(r.line::jsonb->>'at' ORDER BY r.at DESC, r.seq DESC) FILTER (WHERE r.type = 'session.end'))[1] AS ended_at,
-               (array_agg(r.line::jsonb->>'reason' ORDER BY r.at DESC, r.seq DESC) FILTER (WHERE r.type = 'session.end'))[1] AS end_reason
-          FROM ${s}.records r
-         WHERE r.session_id = st.session_id AND r.type <> 'session.start'
-      ) agg ON true
-     WHERE st.type = 'session.start'
-    ON CONFLICT (session_id) DO NOTHING;
+    -- Sessions recorded before this step: the same two statements over every record.
+${summariseFrom(s, `${s}.records`)}
   `,
 ];
 

@@ -202,8 +202,7 @@ export class SharedRecordStore implements RecordStore {
   }
 
   async *readAll(): AsyncIterable<AuditRecord> {
-    this.journal.flush();
-    await this.shipper.drain();
+    await this.caughtUp();
     yield* readSharedRecords(this.pool, this.table);
   }
 
@@ -212,8 +211,7 @@ export class SharedRecordStore implements RecordStore {
    * in the order the sessions started: a search reads one row per session, not every record.
    */
   async sessionSummaries(): Promise<Iterable<IndexedSession>> {
-    this.journal.flush();
-    await this.shipper.drain();
+    await this.caughtUp();
     const { rows } = await this.pool.query<SummaryRow>(
       `SELECT start, last_at, statements, blocked, approvals, errors, masked, ended_at, end_reason
          FROM ${this.summaries} ORDER BY start_at, broker, start_seq`,
@@ -235,10 +233,15 @@ export class SharedRecordStore implements RecordStore {
 
   /** By the session index: the replay page of one session does not read every record. */
   async *readSession(sessionId: string): AsyncIterable<AuditRecord> {
-    this.journal.flush();
-    await this.shipper.drain();
+    await this.caughtUp();
     const { rows } = await this.pool.query<{ broker: string; line: string }>(`SELECT broker, line FROM ${this.table} WHERE session_id = $1 ORDER BY at, broker, seq`, [sessionId]);
     for (const r of rows) yield { ...(JSON.parse(r.line) as AuditRecord), broker: r.broker };
+  }
+
+  /** Reads come from the table: first everything written so far goes there. */
+  private async caughtUp(): Promise<void> {
+    this.journal.flush();
+    await this.shipper.drain();
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import {
 import type { Analysis, StatementSummary } from '../../../../broker/analysis/index.js';
 import { STRUCT_FIELDS } from '../../../../broker/analysis/node-fields.js';
 import { ANALYSIS_CORPUS } from '../../../fixtures/analysis-corpus.js';
+import { prng } from '../../../support/prng.js';
 
 beforeAll(async () => {
   await initAnalyzer();
@@ -39,17 +40,6 @@ function expectWellFormed(a: Analysis): void {
       expect(new Set(list).size).toBe(list.length);
     }
   }
-}
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('analyzer tables', () => {
